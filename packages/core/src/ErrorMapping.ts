@@ -1,0 +1,100 @@
+import { type ErrorInfo, parseErrorBody } from "./ErrorBody.js"
+import { AuthError, HttpError, NotFoundError, RateLimitError, ValidationError, type WebhooksError } from "./Errors.js"
+import { retryAfterMs } from "./RetryAfter.js"
+
+export type Operation = "create" | "list" | "get" | "update" | "delete"
+
+/** What the failed call was about, so the message can say so. */
+export interface CallContext {
+  readonly operation: Operation
+  readonly projectId: string
+  readonly webhookId?: string | undefined
+}
+
+const said = (info: ErrorInfo): string => {
+  const parts = [info.message, info.details].filter((s): s is string => typeof s === "string" && s.length > 0)
+  return parts.length > 0 ? `: ${parts.join(" — ")}` : ""
+}
+
+const requestId = (info: ErrorInfo): string => (info.request_id ? ` (request_id ${info.request_id})` : "")
+
+const missingResource = (info: ErrorInfo, ctx: CallContext): "project" | "webhook" | "unknown" => {
+  const type = info.resource_type?.toLowerCase()
+  if (type === "webhook" || type === "project") return type
+  const details = info.details?.toLowerCase() ?? ""
+  if (details.includes("webhook")) return "webhook"
+  if (details.includes("project")) return "project"
+  // Create and list name no webhook, so only the project can be missing.
+  return ctx.webhookId === undefined ? "project" : "unknown"
+}
+
+/** Maps a non-2xx answer to the typed error a caller can act on; the body may be in either Voucherify shape, empty or HTML. */
+export const errorFromResponse = (
+  status: number,
+  headers: Readonly<Record<string, string | undefined>>,
+  bodyText: string,
+  ctx: CallContext,
+  now: number = Date.now()
+): WebhooksError => {
+  const info = parseErrorBody(bodyText)
+  const fields = { status, ...info }
+  const tail = `${said(info)}${requestId(info)}`
+  switch (status) {
+    case 400:
+    case 413:
+    case 422:
+      return new ValidationError({
+        ...fields,
+        source: "server",
+        issues: [{ path: "", message: info.details ?? info.message ?? `HTTP ${status}` }],
+        message: `Voucherify rejected the ${ctx.operation} request (${status})${tail}`
+      })
+    case 401:
+      return new AuthError({
+        ...fields,
+        reason: "unauthorized",
+        message: `Voucherify did not accept the management credentials (401)${tail}; check VOUCHERIFY_MANAGEMENT_ID and VOUCHERIFY_MANAGEMENT_TOKEN`
+      })
+    case 402:
+      return new AuthError({
+        ...fields,
+        reason: "missing_required_feature",
+        message: `The organisation's plan does not include the Management API (402 missing_required_feature)${tail}; it is an Enterprise feature`
+      })
+    case 403:
+      return new AuthError({
+        ...fields,
+        reason: "forbidden",
+        message: `Voucherify refused access to project ${ctx.projectId} (403)${tail}; if the project lives in another region, set VOUCHERIFY_CLUSTER or VOUCHERIFY_API_URL`
+      })
+    case 404: {
+      const resource = missingResource(info, ctx)
+      const what =
+        resource === "webhook"
+          ? `webhook ${ctx.webhookId ?? info.resource_id ?? ""} in project ${ctx.projectId}`
+          : resource === "project"
+            ? `project ${ctx.projectId}`
+            : `project ${ctx.projectId} or webhook ${ctx.webhookId}`
+      return new NotFoundError({ ...fields, resource, message: `No such ${what.replace(/ +/g, " ")} (404)${tail}` })
+    }
+    case 429: {
+      const wait = retryAfterMs(headers, now)
+      return new RateLimitError({
+        ...fields,
+        ...(wait === undefined ? {} : { retryAfterMs: wait }),
+        message: `Voucherify rate limit reached (429)${tail}; ${
+          wait === undefined ? "retry later" : `retry in ${Math.ceil(wait / 1000)} s`
+        }`
+      })
+    }
+    default:
+      return new HttpError({
+        ...fields,
+        reason: status >= 500 ? "server_error" : "unexpected_status",
+        message:
+          status >= 500
+            ? `Voucherify failed to answer the ${ctx.operation} request (${status})${tail}; try again later`
+            : `Unexpected HTTP ${status} from Voucherify for ${ctx.operation}${tail}`
+      })
+  }
+}

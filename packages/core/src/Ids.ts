@@ -1,0 +1,33 @@
+import * as Schema from "effect/Schema"
+
+// Ids travel as URL path segments: reject what could escape or empty the segment.
+const segment = (what: string, example: string) =>
+  Schema.String.pipe(
+    Schema.filter((s) => {
+      if (s.trim().length === 0) return `${what} must not be empty (e.g. ${example})`
+      if (s !== s.trim()) return `${what} must not start or end with whitespace: "${s}"`
+      if (/\s/.test(s)) return `${what} must not contain whitespace: "${s}"`
+      if (s.includes("/")) return `${what} must not contain "/": "${s}"`
+      if (s.length > 200) return `${what} is too long (${s.length} characters, at most 200)`
+      return true
+    })
+  )
+
+/** A Voucherify project id, e.g. `proj_TrlkLiH4`. */
+export const ProjectId = segment("project id", "proj_TrlkLiH4").pipe(Schema.brand("ProjectId")).annotations({
+  identifier: "ProjectId"
+})
+export type ProjectId = typeof ProjectId.Type
+
+/** A webhook id, e.g. `wh_Fk1HzL9lqC1lpuIFxp3TShB4`. */
+export const WebhookId = segment("webhook id", "wh_Fk1HzL9lqC1lpuIFxp3TShB4")
+  .pipe(Schema.brand("WebhookId"))
+  .annotations({ identifier: "WebhookId" })
+export type WebhookId = typeof WebhookId.Type
+
+/** Ids as Voucherify mints them: a prefix and 24 letters or digits (the sandbox does the same). */
+export const webhookIdPattern = /^wh_[A-Za-z0-9]{24}$/
+export const projectIdPattern = /^proj_[A-Za-z0-9_]+$/
+
+/** A path segment, always percent-encoded. */
+export const pathSegment = (id: string): string => encodeURIComponent(id)

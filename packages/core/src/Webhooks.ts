@@ -1,0 +1,254 @@
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Random from "effect/Random"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as ConfigLayers from "./Config.js"
+import { WebhooksConfig } from "./Config.js"
+import { type CallContext, errorFromResponse } from "./ErrorMapping.js"
+import { AuthError, HttpError, type WebhooksError } from "./Errors.js"
+import { ProjectId, pathSegment, WebhookId } from "./Ids.js"
+import { fieldIssues, validate } from "./Validation.js"
+import { userAgent } from "./Version.js"
+import {
+  Webhook,
+  WebhookCreate,
+  WebhookCreateAnyEvent,
+  WebhookList,
+  WebhookUpdate,
+  WebhookUpdateAnyEvent
+} from "./Webhook.js"
+
+export interface RequestOptions {
+  /** Accept well-formed event names this release does not know (Voucherify adds events over time). */
+  readonly allowUnknownEvents?: boolean
+}
+
+type Retry = "idempotent" | "once-sent"
+
+// Error codes that prove the request never left this machine, so even a POST may be retried.
+const notSentCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH"])
+
+const errorCodes = (cause: unknown, depth = 0): ReadonlyArray<string> => {
+  if (depth > 5 || typeof cause !== "object" || cause === null) return []
+  const own = "code" in cause && typeof cause.code === "string" ? [cause.code] : []
+  const nested = "cause" in cause ? errorCodes(cause.cause, depth + 1) : []
+  const many =
+    "errors" in cause && Array.isArray(cause.errors)
+      ? cause.errors.flatMap((e: unknown) => errorCodes(e, depth + 1))
+      : []
+  return [...own, ...nested, ...many]
+}
+
+const transportError = (error: HttpClientError.HttpClientError, ctx: CallContext): HttpError => {
+  const codes = errorCodes(error.cause)
+  const notSent = codes.length > 0 && codes.every((c) => notSentCodes.has(c))
+  const why = codes[0] ?? (error.cause instanceof Error ? error.cause.message : error.message)
+  return new HttpError({
+    reason: "transport",
+    notSent,
+    message: `Could not reach Voucherify for ${ctx.operation} (${why}); check the network, VOUCHERIFY_CLUSTER or VOUCHERIFY_API_URL`
+  })
+}
+
+/**
+ * The five webhook operations of the Voucherify Management API, with typed errors.
+ * GET/PUT/DELETE are retried on transport errors, 5xx and 429; POST only when it provably never reached
+ * the server (connection refused) or on 429, since Voucherify has no idempotency key and a retry could
+ * create a duplicate webhook.
+ */
+export class Webhooks extends Effect.Service<Webhooks>()("@voucherify-webhooks/core/Webhooks", {
+  effect: Effect.gen(function* () {
+    const config = yield* WebhooksConfig
+    const client = yield* HttpClient.HttpClient
+
+    const projectId = validate(ProjectId, "project id")
+    const webhookId = validate(WebhookId, "webhook id")
+    const createBody = validate(WebhookCreate, "webhook")
+    const createBodyAnyEvent = validate(WebhookCreateAnyEvent, "webhook")
+    const updateBody = validate(WebhookUpdate, "webhook")
+    const updateBodyAnyEvent = validate(WebhookUpdateAnyEvent, "webhook")
+
+    const credentials = Option.match(config.credentials, {
+      onNone: () =>
+        Effect.fail(
+          new AuthError({
+            reason: "missing_credentials",
+            message:
+              "No management credentials: set VOUCHERIFY_MANAGEMENT_ID and VOUCHERIFY_MANAGEMENT_TOKEN (Team Settings → Management API keys)"
+          })
+        ),
+      onSome: Effect.succeed
+    })
+
+    const backoff = (attempt: number) =>
+      Effect.map(Random.next, (r) => {
+        const ceiling = Math.min(8_000, 250 * 2 ** attempt)
+        return Duration.millis(Math.round(ceiling / 2 + (r * ceiling) / 2))
+      })
+
+    /** One attempt: send, read the whole answer within the timeout, map anything but 2xx to a typed error. */
+    const attempt = (request: HttpClientRequest.HttpClientRequest, ctx: CallContext) =>
+      Effect.gen(function* () {
+        const response = yield* client.execute(request)
+        const text = yield* response.text
+        return { status: response.status, headers: response.headers, text }
+      }).pipe(
+        Effect.scoped,
+        Effect.catchTag("RequestError", "ResponseError", (e) => Effect.fail(transportError(e, ctx))),
+        Effect.timeoutFail({
+          duration: config.timeout,
+          onTimeout: () =>
+            new HttpError({
+              reason: "timeout",
+              message: `Voucherify did not answer ${ctx.operation} within ${Duration.format(
+                config.timeout
+              )}; raise VOUCHERIFY_TIMEOUT or try again`
+            })
+        }),
+        Effect.flatMap((res) =>
+          res.status >= 200 && res.status < 300
+            ? Effect.succeed(res)
+            : Clock.currentTimeMillis.pipe(
+                Effect.flatMap((now) => Effect.fail(errorFromResponse(res.status, res.headers, res.text, ctx, now)))
+              )
+        )
+      )
+
+    const retryable = (error: WebhooksError, mode: Retry): boolean => {
+      switch (error._tag) {
+        case "RateLimitError":
+          return error.retryAfterMs === undefined || error.retryAfterMs <= Duration.toMillis(config.maxRetryAfter)
+        case "HttpError":
+          return mode === "idempotent"
+            ? error.reason !== "unexpected_status" && error.reason !== "decode"
+            : error.notSent === true
+        default:
+          return false
+      }
+    }
+
+    /** Sends with retries; returns the status and body text of the final 2xx answer. */
+    const send = (request: HttpClientRequest.HttpClientRequest, ctx: CallContext, mode: Retry) =>
+      Effect.gen(function* () {
+        const creds = yield* credentials
+        const authed = request.pipe(
+          HttpClientRequest.prependUrl(config.baseUrl),
+          HttpClientRequest.setHeaders({
+            "x-management-id": creds.managementId,
+            "x-management-token": Redacted.value(creds.managementToken),
+            "user-agent": userAgent,
+            accept: "application/json"
+          })
+        )
+        let tries = 0
+        let mayHaveApplied = false
+        while (true) {
+          const result = yield* Effect.either(attempt(authed, ctx))
+          if (result._tag === "Right") return result.right
+          const error = result.left
+          // A DELETE whose earlier attempt may have gone through finds the webhook gone: that is the success we wanted.
+          if (
+            ctx.operation === "delete" &&
+            mayHaveApplied &&
+            error._tag === "NotFoundError" &&
+            error.resource === "webhook"
+          ) {
+            return { status: 204, headers: {}, text: "" }
+          }
+          if (tries >= config.maxRetries || !retryable(error, mode)) return yield* Effect.fail(error)
+          if (error._tag === "HttpError" && error.notSent !== true) mayHaveApplied = true
+          const delay =
+            error._tag === "RateLimitError" && error.retryAfterMs !== undefined
+              ? Duration.millis(error.retryAfterMs)
+              : yield* backoff(tries)
+          yield* Effect.logDebug(`retrying ${ctx.operation} in ${Duration.format(delay)} after ${error._tag}`)
+          yield* Effect.sleep(delay)
+          tries++
+        }
+      })
+
+    const decodeBody = <A, I>(schema: Schema.Schema<A, I, never>, ctx: CallContext) => {
+      const decode = Schema.decodeUnknown(Schema.parseJson(schema))
+      return (res: { readonly status: number; readonly text: string }) =>
+        decode(res.text).pipe(
+          Effect.mapError(
+            (e) =>
+              new HttpError({
+                reason: "decode",
+                status: res.status,
+                message: `Voucherify answered ${ctx.operation} with ${res.status} but the body is not what the API documents: ${fieldIssues(
+                  e
+                )
+                  .map((i) => (i.path ? `${i.path}: ${i.message}` : i.message))
+                  .join("; ")}`
+              })
+          )
+        )
+    }
+
+    const collection = (project: string) => `/management/v1/projects/${pathSegment(project)}/webhooks`
+    const item = (project: string, id: string) => `${collection(project)}/${pathSegment(id)}`
+
+    const create = (project: string, body: typeof WebhookCreate.Encoded, options?: RequestOptions) =>
+      Effect.gen(function* () {
+        const pid = yield* projectId(project)
+        const valid = yield* (options?.allowUnknownEvents ? createBodyAnyEvent : createBody)(body)
+        const ctx: CallContext = { operation: "create", projectId: pid }
+        const request = HttpClientRequest.post(collection(pid)).pipe(HttpClientRequest.bodyUnsafeJson(valid))
+        return yield* send(request, ctx, "once-sent").pipe(Effect.flatMap(decodeBody(Webhook, ctx)))
+      }).pipe(Effect.withSpan("Webhooks.create", { attributes: { projectId: project } }))
+
+    const list = (project: string) =>
+      Effect.gen(function* () {
+        const pid = yield* projectId(project)
+        const ctx: CallContext = { operation: "list", projectId: pid }
+        return yield* send(HttpClientRequest.get(collection(pid)), ctx, "idempotent").pipe(
+          Effect.flatMap(decodeBody(WebhookList, ctx))
+        )
+      }).pipe(Effect.withSpan("Webhooks.list", { attributes: { projectId: project } }))
+
+    const get = (project: string, id: string) =>
+      Effect.gen(function* () {
+        const pid = yield* projectId(project)
+        const wid = yield* webhookId(id)
+        const ctx: CallContext = { operation: "get", projectId: pid, webhookId: wid }
+        return yield* send(HttpClientRequest.get(item(pid, wid)), ctx, "idempotent").pipe(
+          Effect.flatMap(decodeBody(Webhook, ctx))
+        )
+      }).pipe(Effect.withSpan("Webhooks.get", { attributes: { projectId: project, webhookId: id } }))
+
+    const update = (project: string, id: string, body: typeof WebhookUpdate.Encoded, options?: RequestOptions) =>
+      Effect.gen(function* () {
+        const pid = yield* projectId(project)
+        const wid = yield* webhookId(id)
+        const valid = yield* (options?.allowUnknownEvents ? updateBodyAnyEvent : updateBody)(body)
+        const ctx: CallContext = { operation: "update", projectId: pid, webhookId: wid }
+        const request = HttpClientRequest.put(item(pid, wid)).pipe(HttpClientRequest.bodyUnsafeJson(valid))
+        return yield* send(request, ctx, "idempotent").pipe(Effect.flatMap(decodeBody(Webhook, ctx)))
+      }).pipe(Effect.withSpan("Webhooks.update", { attributes: { projectId: project, webhookId: id } }))
+
+    const remove = (project: string, id: string) =>
+      Effect.gen(function* () {
+        const pid = yield* projectId(project)
+        const wid = yield* webhookId(id)
+        const ctx: CallContext = { operation: "delete", projectId: pid, webhookId: wid }
+        yield* send(HttpClientRequest.del(item(pid, wid)), ctx, "idempotent")
+      }).pipe(Effect.withSpan("Webhooks.delete", { attributes: { projectId: project, webhookId: id } }))
+
+    return { create, list, get, update, delete: remove } as const
+  })
+}) {}
+
+/** The service configured from the environment over `fetch`: all a script needs. */
+export const layerFromEnv = Webhooks.Default.pipe(
+  Layer.provide(ConfigLayers.layerFromEnv),
+  Layer.provide(FetchHttpClient.layer)
+)

@@ -1,0 +1,173 @@
+import { describe, expect, it } from "@effect/vitest"
+import { parseErrorBody } from "../src/ErrorBody.js"
+import { type CallContext, errorFromResponse } from "../src/ErrorMapping.js"
+import { retryAfterMs } from "../src/RetryAfter.js"
+
+const create: CallContext = { operation: "create", projectId: "proj_X" }
+const get: CallContext = { operation: "get", projectId: "proj_X", webhookId: "wh_Y" }
+const now = Date.parse("2026-01-01T00:00:00Z")
+
+describe("parseErrorBody", () => {
+  it("reads Voucherify's error object", () => {
+    expect(
+      parseErrorBody(
+        '{"code":404,"key":"not_found","message":"Resource not found","details":"Cannot find webhook with id wh_1","request_id":"v-0ead","resource_id":"wh_1","resource_type":"webhook"}'
+      )
+    ).toEqual({
+      code: 404,
+      key: "not_found",
+      message: "Resource not found",
+      details: "Cannot find webhook with id wh_1",
+      request_id: "v-0ead",
+      resource_id: "wh_1",
+      resource_type: "webhook"
+    })
+  })
+
+  it("reads the framework shape {statusCode, error, message}", () => {
+    expect(
+      parseErrorBody('{"statusCode":400,"error":"Bad Request","message":"Invalid request payload JSON format"}')
+    ).toEqual({ code: 400, key: "Bad Request", message: "Invalid request payload JSON format" })
+  })
+
+  it.each(["", "<html><body>502 Bad Gateway</body></html>", "null", "[1,2]", '{"unrelated":true}', "{"])(
+    "gives an empty record for %j",
+    (body) => {
+      expect(parseErrorBody(body)).toEqual({})
+    }
+  )
+})
+
+describe("errorFromResponse", () => {
+  it("400 in either shape is a server-side ValidationError with Voucherify's fields", () => {
+    const invalid = errorFromResponse(
+      400,
+      {},
+      '{"code":400,"key":"invalid_payload","message":"Invalid payload","details":"events[0] is not allowed","request_id":"v-1"}',
+      create
+    )
+    expect(invalid).toMatchObject({
+      _tag: "ValidationError",
+      source: "server",
+      key: "invalid_payload",
+      request_id: "v-1",
+      issues: [{ path: "", message: "events[0] is not allowed" }]
+    })
+    expect(invalid.message).toBe(
+      "Voucherify rejected the create request (400): Invalid payload — events[0] is not allowed (request_id v-1)"
+    )
+    const malformed = errorFromResponse(
+      400,
+      {},
+      '{"statusCode":400,"error":"Bad Request","message":"Invalid request payload JSON format"}',
+      create
+    )
+    expect(malformed).toMatchObject({
+      _tag: "ValidationError",
+      code: 400,
+      message: expect.stringContaining("JSON format")
+    })
+  })
+
+  it("401, 402 and 403 are AuthErrors told apart by reason", () => {
+    expect(errorFromResponse(401, {}, '{"code":401,"message":"Unauthorized","key":"unauthorized"}', get)).toMatchObject(
+      {
+        _tag: "AuthError",
+        reason: "unauthorized",
+        message: expect.stringContaining("VOUCHERIFY_MANAGEMENT_TOKEN")
+      }
+    )
+    expect(
+      errorFromResponse(
+        402,
+        {},
+        '{"code":402,"message":"Payment required","details":"Your current plan does not include a feature required to perform this operation.","key":"missing_required_feature"}',
+        get
+      )
+    ).toMatchObject({ _tag: "AuthError", reason: "missing_required_feature", key: "missing_required_feature" })
+    expect(
+      errorFromResponse(
+        403,
+        {},
+        '{"code":403,"key":"forbidden","message":"Forbidden","details":"Project is bound to different region"}',
+        get
+      )
+    ).toMatchObject({ _tag: "AuthError", reason: "forbidden", message: expect.stringContaining("VOUCHERIFY_CLUSTER") })
+  })
+
+  it("404 says which resource is missing", () => {
+    const webhook = errorFromResponse(
+      404,
+      {},
+      '{"code":404,"key":"not_found","message":"Resource not found","details":"Cannot find webhook with id wh_Y","request_id":"v-2","resource_id":"wh_Y","resource_type":"webhook"}',
+      get
+    )
+    expect(webhook).toMatchObject({ _tag: "NotFoundError", resource: "webhook", request_id: "v-2" })
+    expect(webhook.message).toContain("No such webhook wh_Y in project proj_X")
+    const project = errorFromResponse(
+      404,
+      {},
+      '{"code":404,"message":"Resource not found","details":"Cannot find project with id proj_X"}',
+      get
+    )
+    expect(project).toMatchObject({ _tag: "NotFoundError", resource: "project" })
+    // No body at all: for create/list only the project can be missing; for get it cannot be told.
+    expect(errorFromResponse(404, {}, "", create)).toMatchObject({ resource: "project" })
+    expect(errorFromResponse(404, {}, "<html>Not Found</html>", get)).toMatchObject({ resource: "unknown" })
+  })
+
+  it("429 carries when to retry", () => {
+    expect(
+      errorFromResponse(
+        429,
+        { "retry-after": "7" },
+        '{"code":429,"message":"Too many requests hit the API too quickly."}',
+        get,
+        now
+      )
+    ).toMatchObject({ _tag: "RateLimitError", retryAfterMs: 7000, message: expect.stringContaining("retry in 7 s") })
+    expect(errorFromResponse(429, { "x-rate-limit-retry": String(now / 1000 + 30) }, "", get, now)).toMatchObject({
+      retryAfterMs: 30_000
+    })
+    const unknown = errorFromResponse(429, {}, "", get, now)
+    expect(unknown._tag).toBe("RateLimitError")
+    expect(unknown).not.toHaveProperty("retryAfterMs")
+  })
+
+  it("5xx, unexpected statuses and HTML bodies are HttpErrors with the status", () => {
+    expect(errorFromResponse(503, {}, "<html>Service Unavailable</html>", get)).toMatchObject({
+      _tag: "HttpError",
+      reason: "server_error",
+      status: 503
+    })
+    expect(
+      errorFromResponse(409, {}, '{"code":409,"key":"duplicate_found","message":"Duplicated"}', create)
+    ).toMatchObject({
+      _tag: "HttpError",
+      reason: "unexpected_status",
+      key: "duplicate_found"
+    })
+  })
+
+  it("413 is a ValidationError", () => {
+    expect(
+      errorFromResponse(
+        413,
+        {},
+        '{"statusCode":413,"error":"Request Entity Too Large","message":"Payload content length greater than maximum allowed: 10485760"}',
+        create
+      )
+    ).toMatchObject({ _tag: "ValidationError", status: 413 })
+  })
+})
+
+describe("retryAfterMs", () => {
+  it("reads seconds, HTTP dates and X-Rate-Limit-Retry", () => {
+    expect(retryAfterMs({ "retry-after": "2" }, now)).toBe(2000)
+    expect(retryAfterMs({ "retry-after": "1.5" }, now)).toBe(1500)
+    expect(retryAfterMs({ "retry-after": new Date(now + 10_000).toUTCString() }, now)).toBe(10_000)
+    expect(retryAfterMs({ "x-rate-limit-retry": String(now / 1000 + 5) }, now)).toBe(5000)
+    expect(retryAfterMs({ "retry-after": "soon" }, now)).toBeUndefined()
+    expect(retryAfterMs({}, now)).toBeUndefined()
+  })
+})

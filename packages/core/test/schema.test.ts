@@ -1,0 +1,203 @@
+import { readFileSync } from "node:fs"
+import { describe, expect, it } from "@effect/vitest"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
+import { EventGroups, EventName, KnownEvent, knownEventTypes, suggestEventType } from "../src/EventType.js"
+import { ProjectId, WebhookId } from "../src/Ids.js"
+import { describeIssues, fieldIssues } from "../src/Validation.js"
+import {
+  maxTargetUrlLength,
+  Webhook,
+  WebhookCreate,
+  WebhookCreateAnyEvent,
+  WebhookList,
+  WebhookUpdate
+} from "../src/Webhook.js"
+
+const problems = <A, I>(schema: Schema.Schema<A, I>, input: unknown): string => {
+  const result = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "error" })(input)
+  if (Either.isRight(result)) return ""
+  return describeIssues(fieldIssues(result.left))
+}
+
+const ok = { target_url: "https://example.com/hooks/voucherify", events: ["redemption.succeeded"] }
+
+describe("EventType", () => {
+  it("knows exactly the 61 documented events, grouped by resource", () => {
+    expect(knownEventTypes).toHaveLength(61)
+    expect(new Set(knownEventTypes).size).toBe(61)
+    expect(Object.keys(EventGroups)).toEqual([
+      "business_validation_rule",
+      "campaign",
+      "customer",
+      "publication",
+      "redemption",
+      "voucher"
+    ])
+    for (const [group, names] of Object.entries(EventGroups)) {
+      for (const name of names) expect(name.startsWith(`${group}.`)).toBe(true)
+    }
+  })
+
+  it("matches ../shared/voucherify/events.txt when it is present", (ctx) => {
+    let text: string
+    try {
+      text = readFileSync(new URL("../../../../shared/voucherify/events.txt", import.meta.url), "utf8")
+    } catch {
+      ctx.skip("../shared/voucherify/events.txt is absent (a fresh clone): nothing to compare against")
+      return
+    }
+    const documented = text
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .sort()
+    expect([...knownEventTypes].sort()).toEqual(documented)
+  })
+
+  it("accepts every documented name and the corrected spellings, not the spec's `aded` ones", () => {
+    for (const name of knownEventTypes) expect(problems(KnownEvent, name)).toBe("")
+    expect(problems(KnownEvent, "customer.updated")).toBe("")
+    expect(problems(KnownEvent, "voucher.gift.balance_aded")).toContain('did you mean "voucher.gift.balance_added"')
+    expect(problems(KnownEvent, "campaign.vouchers.aded")).toContain('did you mean "campaign.vouchers.added"')
+  })
+
+  it("suggests the nearest documented name for a typo, and nothing for nonsense", () => {
+    expect(suggestEventType("redemption.suceeded")).toBe("redemption.succeeded")
+    expect(suggestEventType("vocher.created")).toBe("voucher.created")
+    expect(suggestEventType("zzzzzzzzzzzz")).toBeUndefined()
+    expect(problems(KnownEvent, "order.created")).toMatch(/unknown event "order.created".*vwh events/)
+  })
+
+  it("the opt-out accepts well-formed future names but not junk", () => {
+    expect(problems(EventName, "loyalty.tier.upgraded")).toBe("")
+    expect(problems(EventName, "Not An Event")).toContain("is not an event name")
+    expect(problems(EventName, "voucher")).toContain("is not an event name")
+  })
+})
+
+describe("ProjectId / WebhookId", () => {
+  it("accepts ordinary ids", () => {
+    expect(problems(ProjectId, "proj_TrlkLiH4")).toBe("")
+    expect(problems(WebhookId, "wh_Fk1HzL9lqC1lpuIFxp3TShB4")).toBe("")
+  })
+
+  it.each([
+    ["", "must not be empty"],
+    ["   ", "must not be empty"],
+    [" proj_x", "must not start or end with whitespace"],
+    ["proj x", "must not contain whitespace"],
+    ["proj_x/../other", 'must not contain "/"'],
+    ["p".repeat(201), "is too long"]
+  ])("rejects %j: %s", (input, reason) => {
+    expect(problems(ProjectId, input)).toContain(`project id ${reason}`)
+    expect(problems(WebhookId, input)).toContain(`webhook id ${reason}`)
+  })
+})
+
+describe("WebhookCreate", () => {
+  it("defaults active to true and keeps an explicit false", () => {
+    expect(Schema.decodeUnknownSync(WebhookCreate)(ok)).toEqual({ ...ok, active: true })
+    expect(Schema.decodeUnknownSync(WebhookCreate)({ ...ok, active: false }).active).toBe(false)
+  })
+
+  it.each([
+    ["your_url", "is not an absolute URL"],
+    ["/relative/path", "is not an absolute URL"],
+    ["ftp://example.com/hook", 'must use http or https, not "ftp"'],
+    ["https://user:secret@example.com/hook", "must not embed a user name or password"],
+    [`https://example.com/${"a".repeat(maxTargetUrlLength)}`, `at most ${maxTargetUrlLength} characters`]
+  ])("rejects target_url %j", (target_url, reason) => {
+    const message = problems(WebhookCreate, { ...ok, target_url })
+    expect(message).toContain("target_url: ")
+    expect(message).toContain(reason)
+  })
+
+  it("rejects an empty events list", () => {
+    expect(problems(WebhookCreate, { ...ok, events: [] })).toBe(
+      "events: must list at least one event (see `vwh events`)"
+    )
+  })
+
+  it("names the duplicate event and where it is", () => {
+    const message = problems(WebhookCreate, {
+      ...ok,
+      events: ["voucher.created", "voucher.updated", "voucher.created"]
+    })
+    expect(message).toBe('events.2: "voucher.created" is listed twice: remove the duplicate')
+  })
+
+  it("reports every bad field at once, by path", () => {
+    const message = problems(WebhookCreate, {
+      target_url: "nope",
+      events: ["voucher.created", "bogus.event"],
+      active: "yes"
+    })
+    expect(message).toContain("target_url:")
+    expect(message).toContain('events.1: unknown event "bogus.event"')
+    expect(message).toContain("active:")
+  })
+
+  it("rejects unknown fields rather than dropping them silently", () => {
+    expect(problems(WebhookCreate, { ...ok, activ: false })).toContain("activ")
+  })
+
+  it("the any-event variant accepts names this release does not know", () => {
+    expect(problems(WebhookCreate, { ...ok, events: ["loyalty.tier.upgraded"] })).toContain("unknown event")
+    expect(problems(WebhookCreateAnyEvent, { ...ok, events: ["loyalty.tier.upgraded"] })).toBe("")
+  })
+})
+
+describe("WebhookUpdate", () => {
+  it("requires active: update is a full replace and a missing active may re-enable the webhook", () => {
+    expect(problems(WebhookUpdate, ok)).toContain("active")
+    expect(Schema.decodeUnknownSync(WebhookUpdate)({ ...ok, active: false })).toEqual({ ...ok, active: false })
+  })
+})
+
+describe("Webhook and WebhookList (responses)", () => {
+  // Verbatim from the published spec's examples, "your_url" included.
+  const created = {
+    object: "webhook",
+    created_at: "2024-04-30T08:13:55.789Z",
+    id: "wh_ekFHVL6lqC4lDuIFxpETSGa3",
+    events: ["redemption.succeeded"],
+    target_url: "your_url",
+    active: true
+  }
+
+  it("decodes the documented example leniently, created_at as a Date", () => {
+    const webhook = Schema.decodeUnknownSync(Webhook)(created)
+    expect(webhook.target_url).toBe("your_url")
+    expect(webhook.created_at).toBeInstanceOf(Date)
+    expect(webhook.created_at.toISOString()).toBe("2024-04-30T08:13:55.789Z")
+  })
+
+  it("keeps event names it does not know, and misspelled ones, as they came", () => {
+    const webhook = Schema.decodeUnknownSync(Webhook)({
+      ...created,
+      events: ["voucher.gift.balance_aded", "loyalty.tier.upgraded"]
+    })
+    expect(webhook.events).toEqual(["voucher.gift.balance_aded", "loyalty.tier.upgraded"])
+  })
+
+  it("encodes back to the wire shape", () => {
+    expect(Schema.encodeSync(Webhook)(Schema.decodeUnknownSync(Webhook)(created))).toEqual(created)
+  })
+
+  it("decodes the documented list", () => {
+    const list = Schema.decodeUnknownSync(WebhookList)({
+      object: "list",
+      data_ref: "data",
+      data: [created, { ...created, id: "wh_x2YxoHtQdBlP7zfk5KZ8m5WX", active: false }],
+      total: 2
+    })
+    expect(list.data.map((w) => w.active)).toEqual([true, false])
+    expect(list.total).toBe(2)
+  })
+
+  it("rejects a body that is not a webhook", () => {
+    expect(problems(Webhook, { ...created, created_at: "yesterday" })).toContain("created_at")
+    expect(problems(Webhook, { ...created, object: "list" })).toContain("object")
+  })
+})
