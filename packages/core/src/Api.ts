@@ -1,0 +1,102 @@
+import * as HttpApi from "@effect/platform/HttpApi"
+import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
+import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
+import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
+import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
+import * as OpenApi from "@effect/platform/OpenApi"
+import * as Context from "effect/Context"
+import * as Schema from "effect/Schema"
+import {
+  ApiBadGateway,
+  ApiBadRequest,
+  ApiForbidden,
+  ApiGatewayTimeout,
+  ApiInternalError,
+  ApiNotFound,
+  ApiPaymentRequired,
+  ApiTooManyRequests,
+  ApiUnauthorized
+} from "./ApiErrors.js"
+import { ProjectId, WebhookId } from "./Ids.js"
+import { Webhook, WebhookCreateAnyEvent, WebhookList } from "./Webhook.js"
+
+/** Who made the request, once ManagementAuth let it in. */
+export class ManagementClient extends Context.Tag("@voucherify-webhooks/core/ManagementClient")<
+  ManagementClient,
+  { readonly managementId: string }
+>() {}
+
+/**
+ * `X-Management-Id` + `X-Management-Token`. HttpApiSecurity covers one header, so the scheme documents the id
+ * and each server's implementation reads the token from the request itself.
+ */
+export class ManagementAuth extends HttpApiMiddleware.Tag<ManagementAuth>()("ManagementAuth", {
+  failure: ApiUnauthorized,
+  provides: ManagementClient,
+  security: { managementId: HttpApiSecurity.apiKey({ in: "header", key: "X-Management-Id" }) }
+}) {}
+
+const ProjectPath = Schema.Struct({ projectId: ProjectId })
+const WebhookPath = Schema.Struct({ projectId: ProjectId, webhookId: WebhookId })
+const collection = "/management/v1/projects/:projectId/webhooks"
+const item = `${collection}/:webhookId`
+
+/**
+ * What a server accepts. Servers take any well-formed event name here and apply their own rule on unknown
+ * names (the sandbox rejects them, the proxy follows its policy); `active` defaults to true on PUT too, as
+ * Voucherify does — which is exactly why clients must always send it.
+ */
+export const WebhookBody = WebhookCreateAnyEvent
+
+/** The five webhook operations at Voucherify's paths, statuses and body shapes. */
+export class WebhooksGroup extends HttpApiGroup.make("webhooks")
+  .add(
+    HttpApiEndpoint.post("create", collection)
+      .setPath(ProjectPath)
+      .setPayload(WebhookBody)
+      .addSuccess(Webhook) // 200, as Voucherify answers (not 201)
+      .addError(ApiBadRequest)
+      .annotate(OpenApi.Summary, "Create Webhook")
+  )
+  .add(
+    HttpApiEndpoint.get("list", collection)
+      .setPath(ProjectPath)
+      .addSuccess(WebhookList)
+      .annotate(OpenApi.Summary, "List Webhooks")
+  )
+  .add(
+    HttpApiEndpoint.get("get", item).setPath(WebhookPath).addSuccess(Webhook).annotate(OpenApi.Summary, "Get Webhook")
+  )
+  .add(
+    HttpApiEndpoint.put("update", item)
+      .setPath(WebhookPath)
+      .setPayload(WebhookBody)
+      .addSuccess(Webhook)
+      .addError(ApiBadRequest)
+      .annotate(OpenApi.Summary, "Update Webhook")
+      .annotate(OpenApi.Description, "A full replace: send target_url, events and active.")
+  )
+  .add(
+    HttpApiEndpoint.del("delete", item)
+      .setPath(WebhookPath)
+      .addSuccess(HttpApiSchema.NoContent) // 204, no body
+      .annotate(OpenApi.Summary, "Delete Webhook")
+  )
+  .addError(ApiPaymentRequired)
+  .addError(ApiForbidden)
+  .addError(ApiNotFound)
+  .addError(ApiTooManyRequests)
+  .addError(ApiInternalError)
+  .addError(ApiBadGateway)
+  .addError(ApiGatewayTimeout)
+  .middleware(ManagementAuth)
+  .annotate(OpenApi.Title, "Webhooks")
+{}
+
+/** The Voucherify Management API's webhook endpoints: implemented by the sandbox and the proxy alike. */
+export class WebhooksApi extends HttpApi.make("voucherify-webhooks")
+  .add(WebhooksGroup)
+  .annotate(OpenApi.Title, "Voucherify Management API — webhooks")
+  .annotate(OpenApi.Version, "v1")
+{}

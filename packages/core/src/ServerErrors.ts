@@ -1,0 +1,107 @@
+import * as HttpApi from "@effect/platform/HttpApi"
+import * as HttpApiError from "@effect/platform/HttpApiError"
+import * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpServerError from "@effect/platform/HttpServerError"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import { randomBytes } from "node:crypto"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import * as Option from "effect/Option"
+import { WebhooksApi } from "./Api.js"
+import { boomBody } from "./ApiErrors.js"
+
+/** Voucherify's documented body limit (10 MB). */
+export const maxBodyBytes = 10_485_760
+
+/** The request id of the request being served: set by {@link withRequestId}, echoed in every error body. */
+export const currentRequestId = FiberRef.unsafeMake("")
+
+/** A request id in Voucherify's style: `v-` and 18 hex digits. */
+export const newRequestId = (): string => `v-${randomBytes(9).toString("hex")}`
+
+const json = (status: number, body: unknown) => HttpServerResponse.unsafeJson(body, { status })
+const boom = (status: number, error: string, message: string) => json(status, boomBody(status, error, message))
+
+const tooLarge = (limit: number) =>
+  boom(413, "Request Entity Too Large", `Payload content length greater than maximum allowed: ${limit}`)
+
+// Which methods each API path answers, for 405 with Allow instead of a bare 404.
+const routes: Array<{ readonly method: string; readonly pattern: RegExp }> = []
+HttpApi.reflect(WebhooksApi, {
+  onGroup: () => {},
+  onEndpoint: ({ endpoint }) => {
+    routes.push({ method: endpoint.method, pattern: new RegExp(`^${endpoint.path.replace(/:[^/]+/g, "[^/]+")}$`) })
+  }
+})
+
+/**
+ * Framework failures in Voucherify's shapes, for any server implementing {@link WebhooksApi}: malformed JSON →
+ * 400 `{statusCode,error,message}`; a payload or path that fails the schema → 400 `invalid_payload` naming each
+ * field; a body over the limit → 413; unknown route → 404; known path, wrong method → 405 with `Allow`. Install
+ * with `HttpApiBuilder.middleware`: it runs before HttpApi encodes errors, so it sees them raw.
+ */
+export const voucherifyErrors =
+  (options: { readonly maxBodyBytes?: number } = {}) => (app: HttpApp.Default): HttpApp.Default => {
+    const limit = options.maxBodyBytes ?? maxBodyBytes
+    return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+      // Decide 413 from Content-Length before reading: a limit tripped mid-read resets the socket instead.
+      Number(request.headers["content-length"] ?? 0) > limit
+        ? Effect.succeed(tooLarge(limit))
+        : app.pipe(HttpServerRequest.withMaxBodySize(Option.some(limit)))).pipe(
+        Effect.catchAllCause((cause) =>
+          Effect.gen(function*() {
+            const request_id = yield* FiberRef.get(currentRequestId)
+            const failure = Cause.failureOption(cause)
+            if (Option.isSome(failure)) {
+              const error: unknown = failure.value
+              if (error instanceof HttpApiError.HttpApiDecodeError) {
+                const details = error.issues
+                  .map((i) => `${i.path.length > 0 ? i.path.join(".") : "body"}: ${i.message}`)
+                  .join("; ")
+                return json(400, { code: 400, key: "invalid_payload", message: "Invalid payload", details, request_id })
+              }
+              if (HttpServerError.isServerError(error) && error._tag === "RouteNotFound") {
+                const path = new URL(error.request.url, "http://localhost").pathname
+                const allowed = routes.filter((r) => r.pattern.test(path)).map((r) => r.method)
+                return allowed.length > 0
+                  ? boom(405, "Method Not Allowed", `${error.request.method} is not supported by this endpoint`).pipe(
+                    HttpServerResponse.setHeader("allow", allowed.join(", "))
+                  )
+                  : boom(404, "Not Found", "Not Found")
+              }
+            }
+            const defect = Cause.dieOption(cause)
+            if (
+              Option.isSome(defect) && HttpServerError.isServerError(defect.value) &&
+              defect.value._tag === "RequestError"
+            ) {
+              const inner = defect.value.cause
+              return inner instanceof Error && inner.message === "maxBytes exceeded"
+                ? tooLarge(limit)
+                : boom(400, "Bad Request", "Invalid request payload JSON format")
+            }
+            return yield* Effect.failCause(cause)
+          })
+        )
+      )
+  }
+
+/**
+ * Gives each request a Voucherify-style request id (in {@link currentRequestId}) and echoes it in
+ * `x-request-id`; `headers` adds more headers to every response, errors included.
+ */
+export const withRequestId = (
+  app: HttpApp.Default,
+  headers?: (requestId: string) => Effect.Effect<Record<string, string>>
+): HttpApp.Default =>
+  Effect.gen(function*() {
+    const id = newRequestId()
+    yield* HttpApp.appendPreResponseHandler((_request, response) =>
+      (headers ? headers(id) : Effect.succeed({})).pipe(
+        Effect.map((extra) => HttpServerResponse.setHeaders(response, { ...extra, "x-request-id": id }))
+      )
+    )
+    return yield* Effect.locally(app, currentRequestId, id)
+  })
