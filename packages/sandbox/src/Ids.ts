@@ -1,0 +1,32 @@
+import { createHmac, randomBytes } from "node:crypto"
+import type * as Redacted from "effect/Redacted"
+import * as R from "effect/Redacted"
+
+const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+/** `length` letters and digits from a CSPRNG (rejection sampling keeps the distribution uniform). */
+export const alphanumeric = (length: number): string => {
+  let out = ""
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < 248 && out.length < length) out += alphabet[byte % 62]
+    }
+  }
+  return out
+}
+
+/** Ids as Voucherify mints them: `wh_` + 24 alphanumerics. */
+export const webhookId = (): string => `wh_${alphanumeric(24)}`
+/** A delivery ("send-out") id, e.g. `whs_0e16e42bc6e0c65b57`. */
+export const deliveryId = (): string => `whs_${randomBytes(9).toString("hex")}`
+/** An event id; the prefix names the resource like Voucherify's `evred_`, `evvou_`. */
+export const eventId = (type: string): string => `ev${type.slice(0, 3)}_${randomBytes(9).toString("hex")}`
+
+/**
+ * A project's webhook secret, derived from the management token so it is stable across restarts (a receiver
+ * configured once keeps verifying) without revealing the token: HMAC is one-way.
+ */
+export const projectSecret = (token: Redacted.Redacted<string>, projectId: string): Redacted.Redacted<string> =>
+  R.make(
+    `whsec_${createHmac("sha256", R.value(token)).update(`webhook-secret:${projectId}`).digest("hex").slice(0, 32)}`
+  )

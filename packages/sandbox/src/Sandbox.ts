@@ -1,0 +1,135 @@
+import * as HttpServer from "@effect/platform/HttpServer"
+import * as Console from "effect/Console"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import { type ControlSettings, Controls, type PlanSettings } from "./Controls.js"
+import { Deliveries, type DeliveryRecord, type RaisedEvent } from "./Deliveries.js"
+import { SandboxError } from "./Errors.js"
+import type { FaultSettings } from "./Faults.js"
+import { type ResolvedOptions, resolveOptions, type SandboxCredentials, type SandboxOptions } from "./Options.js"
+import type { RateLimitSettings } from "./RateLimit.js"
+import { sandboxLayer } from "./Server.js"
+import { type ProjectInfo, State } from "./State.js"
+
+export type { ControlSettings, PlanSettings } from "./Controls.js"
+export type { DeliveryAttempt, DeliveryRecord, DeliveryStatus, RaisedEvent } from "./Deliveries.js"
+export { retryScheduleMinutes } from "./Deliveries.js"
+export { SandboxError } from "./Errors.js"
+export type { FaultSettings } from "./Faults.js"
+export { defaultProject, demoCredentials, type SandboxCredentials, type SandboxOptions } from "./Options.js"
+export type { RateLimitSettings } from "./RateLimit.js"
+export type { ProjectInfo } from "./State.js"
+
+/** A running sandbox: where it listens, its credentials, and the operations its control API offers. */
+export class Sandbox extends Context.Tag("@voucherify-webhooks/sandbox/Sandbox")<
+  Sandbox,
+  {
+    /** e.g. `http://127.0.0.1:4010`, no trailing slash: use it as VOUCHERIFY_API_URL. */
+    readonly url: string
+    readonly port: number
+    readonly credentials: SandboxCredentials
+    /** Sends the event to every active webhook of the project subscribed to `type`. */
+    readonly raiseEvent: (
+      projectId: string,
+      type: string,
+      data?: Record<string, unknown>
+    ) => Effect.Effect<RaisedEvent, SandboxError>
+    /** The secret deliveries of this project are signed with (x-voucherify-signature). */
+    readonly projectSecret: (projectId: string) => Effect.Effect<Redacted.Redacted<string>, SandboxError>
+    /** Idempotent: adding an existing project is a no-op. */
+    readonly addProject: (projectId: string) => Effect.Effect<void, SandboxError>
+    readonly projects: Effect.Effect<ReadonlyArray<ProjectInfo>>
+    /** `limit` requests per `windowMs` on the management API; `limit: 0` turns limiting off. */
+    readonly setRateLimit: (settings: RateLimitSettings) => Effect.Effect<void, SandboxError>
+    /** `managementApi: false` answers every management API call with 402 missing_required_feature. */
+    readonly setPlan: (plan: PlanSettings) => Effect.Effect<void>
+    /** Merged into the current faults; `{}` changes nothing, {@link noFaults} values turn them off. */
+    readonly setFaults: (faults: Partial<FaultSettings>) => Effect.Effect<void, SandboxError>
+    readonly settings: Effect.Effect<ControlSettings>
+    /** Initial projects only, no webhooks, no deliveries (in-flight ones stop), default controls. */
+    readonly reset: Effect.Effect<void>
+    /** Every delivery kept (at most 10,000, oldest dropped first) with its attempts, oldest first. */
+    readonly deliveries: (projectId?: string) => Effect.Effect<ReadonlyArray<DeliveryRecord>>
+  }
+>() {}
+
+const startupError = (e: unknown) =>
+  e instanceof SandboxError
+    ? e
+    : new SandboxError({
+        reason: "startup",
+        message: `Could not start the sandbox: ${e instanceof Error ? e.message : String(e)}`
+      })
+
+const hostForUrl = (host: string) => (host.includes(":") ? `[${host}]` : host)
+
+const make = (options: ResolvedOptions) =>
+  Effect.gen(function* () {
+    const context = yield* Layer.build(sandboxLayer(options)).pipe(Effect.mapError(startupError))
+    const server = Context.get(context, HttpServer.HttpServer)
+    const state = Context.get(context, State)
+    const controls = Context.get(context, Controls)
+    const deliveries = Context.get(context, Deliveries)
+    const port = server.address._tag === "TcpAddress" ? server.address.port : options.port
+    return Sandbox.of({
+      url: `http://${hostForUrl(options.host)}:${port}`,
+      port,
+      credentials: options.credentials,
+      raiseEvent: deliveries.raise,
+      projectSecret: state.secret,
+      addProject: (id) => Effect.asVoid(state.addProject(id)),
+      projects: state.projects,
+      setRateLimit: (s) => Effect.asVoid(controls.setRateLimit(s)),
+      setPlan: (p) => Effect.asVoid(controls.setPlan(p)),
+      setFaults: (f) => Effect.asVoid(controls.setFaults(f)),
+      settings: controls.settings,
+      reset: Effect.all([deliveries.reset, state.reset, controls.reset], { discard: true }),
+      deliveries: deliveries.list
+    })
+  })
+
+/** Starts the sandbox's HTTP server; closing the layer's scope closes it and stops every delivery. */
+export const layer = (options: SandboxOptions = {}): Layer.Layer<Sandbox, SandboxError> =>
+  Layer.scoped(Sandbox, Effect.flatMap(resolveOptions(options), make))
+
+/** The start banner: everything needed to point a client and a receiver at the sandbox. */
+export const banner = (sandbox: Context.Tag.Service<Sandbox>, demo: boolean) =>
+  Effect.gen(function* () {
+    const projects = yield* sandbox.projects
+    const secrets = yield* Effect.forEach(projects, (p) =>
+      Effect.map(Effect.orDie(sandbox.projectSecret(p.id)), (s) => `    ${p.id}  webhook secret: ${Redacted.value(s)}`)
+    )
+    const token = demo
+      ? Redacted.value(sandbox.credentials.managementToken)
+      : "<your VOUCHERIFY_MANAGEMENT_TOKEN> (not printed)"
+    return [
+      `Voucherify webhooks sandbox listening on ${sandbox.url}`,
+      "",
+      "  Point a client at it:",
+      `    export VOUCHERIFY_API_URL=${sandbox.url}`,
+      `    export VOUCHERIFY_MANAGEMENT_ID=${sandbox.credentials.managementId}`,
+      `    export VOUCHERIFY_MANAGEMENT_TOKEN=${token}`,
+      "",
+      "  Projects:",
+      ...secrets,
+      "",
+      `  Management API: ${sandbox.url}/management/v1/projects/{projectId}/webhooks`,
+      `  Control API:    ${sandbox.url}/sandbox/  (same credentials; see README)`,
+      `    e.g. curl -X POST ${sandbox.url}/sandbox/events -H 'x-management-id: …' -H 'x-management-token: …' \\`,
+      `           -H 'content-type: application/json' -d '{"projectId":"${projects[0]?.id ?? "proj_sandbox"}","type":"redemption.succeeded"}'`,
+      ""
+    ].join("\n")
+  })
+
+/** For processes: start, print the banner, run until interrupted (SIGINT/SIGTERM via NodeRuntime.runMain). */
+export const run = (options: SandboxOptions = {}): Effect.Effect<never, SandboxError> =>
+  Effect.gen(function* () {
+    const resolved = yield* resolveOptions(options)
+    return yield* Effect.gen(function* () {
+      const sandbox = yield* make(resolved)
+      yield* Console.log(yield* banner(sandbox, resolved.demo))
+      return yield* Effect.never
+    }).pipe(Effect.scoped)
+  })
