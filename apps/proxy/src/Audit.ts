@@ -1,0 +1,51 @@
+import { appendFile } from "node:fs/promises"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+
+/** The audit record could not be written; the request must fail rather than go unrecorded. */
+export class AuditFailed extends Schema.TaggedError<AuditFailed>()("AuditFailed", {
+  message: Schema.String
+}) {}
+
+/**
+ * One JSON line per event of a mutation. `phase: "attempt"` is written BEFORE forwarding (if it cannot be
+ * written nothing is forwarded); `phase: "outcome"` after, with the status the client got. A refused mutation
+ * (scope, policy, rate limit) gets one `phase: "denied"` record. Never a credential or a full target URL (its path
+ * may be a secret): only the target's host.
+ */
+export interface AuditRecord {
+  readonly time: string
+  readonly request_id: string
+  readonly client: string
+  readonly operation: "create" | "update" | "delete"
+  readonly project: string
+  readonly webhook_id?: string
+  readonly target_host?: string
+  readonly phase: "attempt" | "outcome" | "denied"
+  readonly status?: number
+  readonly outcome?: "ok" | "error"
+}
+
+export class Audit extends Context.Tag("@voucherify-webhooks/proxy/Audit")<
+  Audit,
+  { readonly write: (record: AuditRecord) => Effect.Effect<void, AuditFailed> }
+>() {
+  /** Appends to `path` ("-" = stdout). Each line is written whole with O_APPEND, so concurrent writers do not interleave. */
+  static readonly layer = (path: string) =>
+    Layer.succeed(Audit, {
+      write: (record) => {
+        const line = `${JSON.stringify({ audit: true, ...record })}\n`
+        return path === "-"
+          ? Effect.try({
+              try: () => void process.stdout.write(line),
+              catch: (e) => new AuditFailed({ message: `stdout: ${String(e)}` })
+            })
+          : Effect.tryPromise({
+              try: () => appendFile(path, line, { encoding: "utf8", mode: 0o600 }),
+              catch: (e) => new AuditFailed({ message: `${path}: ${e instanceof Error ? e.message : String(e)}` })
+            })
+      }
+    })
+}

@@ -1,0 +1,146 @@
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import { ManagementClient, WebhooksApi } from "@voucherify-webhooks/core/Api"
+import type { WebhooksError } from "@voucherify-webhooks/core/Errors"
+import { currentRequestId } from "@voucherify-webhooks/core/ServerErrors"
+import { Webhooks } from "@voucherify-webhooks/core/Webhooks"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberRef from "effect/FiberRef"
+import { Audit, type AuditRecord } from "./Audit.js"
+import { failWith, type ProxyError, toApiError, withoutBadRequest } from "./ErrorMapping.js"
+import { Metrics } from "./Metrics.js"
+import { checkPolicy } from "./Policy.js"
+import { ProxySettings } from "./ProxyConfig.js"
+import { RateLimiter } from "./RateLimit.js"
+import { checkScope } from "./Scopes.js"
+
+type Mutation = AuditRecord["operation"]
+
+const hostOf = (url: string): string | undefined => {
+  try {
+    return new URL(url).hostname
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The five operations: rate limit → scope → (mutations) policy → audit "attempt" → forward through core's
+ * Webhooks → audit "outcome". Every failure goes through ErrorMapping, so each path answers in the same shapes.
+ */
+export const WebhooksLive = HttpApiBuilder.group(WebhooksApi, "webhooks", (handlers) =>
+  Effect.gen(function* () {
+    const settings = yield* ProxySettings
+    const webhooks = yield* Webhooks
+    const audit = yield* Audit
+    const limiter = yield* RateLimiter
+    const metrics = yield* Metrics
+    const clients = new Map(settings.clients.map((c) => [c.id, c] as const))
+    const options = { allowUnknownEvents: settings.policy.allowUnknownEvents }
+    const timed = <A>(operation: string, call: Effect.Effect<A, WebhooksError>) =>
+      Metrics.timed(operation, call).pipe(Effect.provideService(Metrics, metrics))
+
+    // ManagementAuth only lets in configured clients, so the lookup cannot miss.
+    const currentClient = Effect.map(ManagementClient, (c) => clients.get(c.managementId)!)
+
+    const read = <A>(operation: string, project: string, call: Effect.Effect<A, WebhooksError>) =>
+      Effect.gen(function* () {
+        const client = yield* currentClient
+        yield* limiter.take(client)
+        yield* checkScope(client, "read", project)
+        return yield* timed(operation, call)
+      }).pipe(Effect.catchAll(failWith), withoutBadRequest)
+
+    const mutate = <A>(
+      operation: Mutation,
+      project: string,
+      webhookId: string | undefined,
+      body: { readonly target_url: string; readonly events: ReadonlyArray<string> } | undefined,
+      call: Effect.Effect<A, WebhooksError>,
+      idOf: (a: A) => string | undefined
+    ) =>
+      Effect.gen(function* () {
+        const client = yield* currentClient
+        const request_id = yield* FiberRef.get(currentRequestId)
+        const targetHost = body ? hostOf(body.target_url) : undefined
+        const record = (fields: Pick<AuditRecord, "phase"> & Partial<AuditRecord>): AuditRecord => ({
+          time: new Date().toISOString(),
+          request_id,
+          client: client.id,
+          operation,
+          project,
+          ...(webhookId === undefined ? {} : { webhook_id: webhookId }),
+          ...(targetHost === undefined ? {} : { target_host: targetHost }),
+          ...fields
+        })
+        const statusOf = (e: ProxyError) => toApiError(e, request_id).error.code
+        const checks = Effect.gen(function* () {
+          yield* limiter.take(client)
+          yield* checkScope(client, "write", project)
+          if (body) yield* checkPolicy(settings.policy, body)
+        })
+        yield* checks.pipe(
+          Effect.tapError((e) => audit.write(record({ phase: "denied", status: statusOf(e), outcome: "error" })))
+        )
+        // Written before forwarding: if it cannot be written, nothing goes upstream.
+        yield* audit.write(record({ phase: "attempt" }))
+        const exit = yield* Effect.exit(timed(operation, call)).pipe(
+          // A request timeout interrupts the call; record that the outcome is unknown (best effort: we are unwinding).
+          Effect.onInterrupt(() =>
+            audit.write(record({ phase: "outcome", status: 504, outcome: "error" })).pipe(Effect.ignoreLogged)
+          )
+        )
+        const outcome = Exit.match(exit, {
+          onSuccess: (a) => {
+            const id = idOf(a)
+            return record({
+              phase: "outcome",
+              status: operation === "delete" ? 204 : 200,
+              outcome: "ok",
+              ...(id === undefined ? {} : { webhook_id: id })
+            })
+          },
+          onFailure: (cause) => {
+            const failure = cause._tag === "Fail" ? cause.error : undefined
+            return record({ phase: "outcome", status: failure ? statusOf(failure) : 500, outcome: "error" })
+          }
+        })
+        yield* audit.write(outcome)
+        return yield* exit
+      }).pipe(Effect.catchAll(failWith))
+
+    return handlers
+      .handle("create", ({ path, payload }) =>
+        mutate(
+          "create",
+          path.projectId,
+          undefined,
+          payload,
+          webhooks.create(path.projectId, payload, options),
+          (w) => w.id
+        )
+      )
+      .handle("update", ({ path, payload }) =>
+        mutate(
+          "update",
+          path.projectId,
+          path.webhookId,
+          payload,
+          webhooks.update(path.projectId, path.webhookId, payload, options),
+          () => undefined
+        )
+      )
+      .handle("delete", ({ path }) =>
+        mutate(
+          "delete",
+          path.projectId,
+          path.webhookId,
+          undefined,
+          webhooks.delete(path.projectId, path.webhookId),
+          () => undefined
+        ).pipe(withoutBadRequest)
+      )
+      .handle("list", ({ path }) => read("list", path.projectId, webhooks.list(path.projectId)))
+      .handle("get", ({ path }) => read("get", path.projectId, webhooks.get(path.projectId, path.webhookId)))
+  })
+)

@@ -1,0 +1,116 @@
+import * as HttpApi from "@effect/platform/HttpApi"
+import { WebhooksApi } from "@voucherify-webhooks/core/Api"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+
+// Operation names come from the one API definition, so labels stay a small fixed set (no path cardinality blow-up).
+const operations: Array<{ readonly method: string; readonly pattern: RegExp; readonly name: string }> = []
+HttpApi.reflect(WebhooksApi, {
+  onGroup: () => {},
+  onEndpoint: ({ endpoint }) => {
+    operations.push({
+      method: endpoint.method,
+      pattern: new RegExp(`^${endpoint.path.replace(/:[^/]+/g, "[^/]+")}$`),
+      name: endpoint.name
+    })
+  }
+})
+const plain = new Set(["/healthz", "/readyz", "/metrics", "/docs", "/openapi.json"])
+
+/** The metric label for a request: an API operation, an operations endpoint, or "other". */
+export const operationOf = (method: string, url: string): string => {
+  const path = url.split("?", 1)[0] ?? ""
+  for (const op of operations) if (op.method === method && op.pattern.test(path)) return op.name
+  return plain.has(path) ? path.slice(1) : "other"
+}
+
+const buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const
+
+interface Histogram {
+  readonly counts: Array<number>
+  sum: number
+  count: number
+}
+
+/** Counters and a histogram, rendered as Prometheus text. Plain numbers: cheap on the hot path. */
+export class Metrics extends Context.Tag("@voucherify-webhooks/proxy/Metrics")<
+  Metrics,
+  {
+    readonly request: (operation: string, status: number) => void
+    readonly upstream: (operation: string, outcome: string, seconds: number) => void
+    readonly render: () => string
+  }
+>() {
+  static readonly make = (): Context.Tag.Service<Metrics> => {
+    const requests = new Map<string, number>()
+    const upstreamCalls = new Map<string, number>()
+    const latency = new Map<string, Histogram>()
+    const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1)
+    return {
+      request: (operation, status) => bump(requests, `operation="${operation}",status="${status}"`),
+      upstream: (operation, outcome, seconds) => {
+        bump(upstreamCalls, `operation="${operation}",outcome="${outcome}"`)
+        let h = latency.get(operation)
+        if (h === undefined) {
+          h = { counts: buckets.map(() => 0), sum: 0, count: 0 }
+          latency.set(operation, h)
+        }
+        for (const [i, le] of buckets.entries()) if (seconds <= le) h.counts[i]!++
+        h.sum += seconds
+        h.count++
+      },
+      render: () => {
+        const lines: Array<string> = [
+          "# HELP vwh_proxy_requests_total Requests served, by operation and HTTP status.",
+          "# TYPE vwh_proxy_requests_total counter"
+        ]
+        for (const [labels, n] of requests) lines.push(`vwh_proxy_requests_total{${labels}} ${n}`)
+        lines.push(
+          "# HELP vwh_proxy_upstream_requests_total Calls forwarded upstream, by operation and outcome.",
+          "# TYPE vwh_proxy_upstream_requests_total counter"
+        )
+        for (const [labels, n] of upstreamCalls) lines.push(`vwh_proxy_upstream_requests_total{${labels}} ${n}`)
+        lines.push(
+          "# HELP vwh_proxy_upstream_duration_seconds Upstream call latency (retries included), by operation.",
+          "# TYPE vwh_proxy_upstream_duration_seconds histogram"
+        )
+        for (const [op, h] of latency) {
+          for (const [i, le] of buckets.entries()) {
+            lines.push(`vwh_proxy_upstream_duration_seconds_bucket{operation="${op}",le="${le}"} ${h.counts[i]}`)
+          }
+          lines.push(`vwh_proxy_upstream_duration_seconds_bucket{operation="${op}",le="+Inf"} ${h.count}`)
+          lines.push(`vwh_proxy_upstream_duration_seconds_sum{operation="${op}"} ${h.sum}`)
+          lines.push(`vwh_proxy_upstream_duration_seconds_count{operation="${op}"} ${h.count}`)
+        }
+        const mem = process.memoryUsage()
+        lines.push(
+          "# HELP process_resident_memory_bytes Resident memory size in bytes.",
+          "# TYPE process_resident_memory_bytes gauge",
+          `process_resident_memory_bytes ${mem.rss}`,
+          "# HELP nodejs_heap_used_bytes V8 heap in use.",
+          "# TYPE nodejs_heap_used_bytes gauge",
+          `nodejs_heap_used_bytes ${mem.heapUsed}`
+        )
+        return `${lines.join("\n")}\n`
+      }
+    }
+  }
+
+  static readonly layer = Layer.sync(Metrics, Metrics.make)
+
+  /** Times an upstream call and records its outcome by `_tag`. */
+  static readonly timed = <A, E extends { readonly _tag: string }, R>(
+    operation: string,
+    effect: Effect.Effect<A, E, R>
+  ) =>
+    Effect.flatMap(Metrics, (metrics) => {
+      const start = performance.now()
+      return effect.pipe(
+        Effect.tapBoth({
+          onSuccess: () => Effect.sync(() => metrics.upstream(operation, "ok", (performance.now() - start) / 1000)),
+          onFailure: (e) => Effect.sync(() => metrics.upstream(operation, e._tag, (performance.now() - start) / 1000))
+        })
+      )
+    })
+}

@@ -1,0 +1,140 @@
+import { clusterNames } from "@voucherify-webhooks/core/Clusters"
+import * as Context from "effect/Context"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+
+/** `sha256:` and 64 hex digits: the hash of a client key minted by `vwh-proxy hash-key`. */
+export const KeyHash = Schema.String.pipe(
+  Schema.filter(
+    (s) => /^sha256:[0-9a-f]{64}$/.test(s) || 'must be "sha256:" and 64 lowercase hex digits (run `vwh-proxy hash-key`)'
+  )
+)
+
+const ClientId = Schema.String.pipe(
+  Schema.filter((s) => /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(s) || "must be 1-64 letters, digits, '.', '_' or '-'")
+)
+
+const Positive = Schema.Number.pipe(Schema.filter((n) => (Number.isFinite(n) && n > 0) || "must be a positive number"))
+const PositiveInt = Schema.Int.pipe(Schema.filter((n) => n > 0 || "must be a positive integer"))
+
+/** Token bucket: `burst` requests at once, refilled at `perSecond`. */
+export const RateLimit = Schema.Struct({ perSecond: Positive, burst: PositiveInt })
+export type RateLimit = typeof RateLimit.Type
+
+export const Access = Schema.Literal("read", "write")
+export type Access = typeof Access.Type
+
+export const Client = Schema.Struct({
+  id: ClientId,
+  keyHash: KeyHash,
+  /** Project ids the client may touch, or "*" for all. */
+  projects: Schema.Union(Schema.Literal("*"), Schema.Array(Schema.NonEmptyTrimmedString)),
+  access: Schema.Array(Access).pipe(Schema.minItems(1)),
+  rateLimit: Schema.optional(RateLimit)
+})
+export type Client = typeof Client.Type
+
+const HostPattern = Schema.String.pipe(
+  Schema.filter(
+    (s) =>
+      /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(s) ||
+      'must be a lowercase host name, optionally starting with "*." (e.g. "*.example.com")'
+  )
+)
+
+export const Policy = Schema.Struct({
+  /** URL schemes a target_url may use. */
+  schemes: Schema.optionalWith(Schema.Array(Schema.Literal("https", "http")).pipe(Schema.minItems(1)), {
+    default: () => ["https" as const]
+  }),
+  /** Host patterns a target_url must match (`*.example.com` matches sub-domains only); empty = any public host. */
+  allowedHosts: Schema.optionalWith(Schema.Array(HostPattern), { default: () => [] }),
+  /** IP literals, localhost and private / loopback / link-local ranges are refused unless this is true. */
+  allowPrivateTargets: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  /** Accept well-formed event names this release does not know. */
+  allowUnknownEvents: Schema.optionalWith(Schema.Boolean, { default: () => false })
+})
+export type Policy = typeof Policy.Type
+
+export const Upstream = Schema.Struct({
+  /** A base URL (wins over `cluster`); the VOUCHERIFY_API_URL / VOUCHERIFY_CLUSTER env vars win over both. */
+  url: Schema.optional(
+    Schema.String.pipe(
+      Schema.filter((s) => {
+        try {
+          const u = new URL(s)
+          return u.protocol === "http:" || u.protocol === "https:" || "must be an http(s) URL"
+        } catch {
+          return "must be an absolute http(s) URL"
+        }
+      })
+    )
+  ),
+  cluster: Schema.optional(Schema.Literal(...clusterNames)),
+  /** Per upstream attempt. */
+  timeoutMs: Schema.optionalWith(PositiveInt, { default: () => 10_000 }),
+  /** Retries of safe calls (core's rules: never a POST that may have arrived). */
+  maxRetries: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 5)), { default: () => 1 })
+})
+
+export const ProxyConfig = Schema.Struct({
+  port: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 65535)), { default: () => 8080 }),
+  host: Schema.optionalWith(Schema.NonEmptyTrimmedString, { default: () => "127.0.0.1" }),
+  upstream: Schema.optionalWith(Upstream, { default: () => Schema.decodeSync(Upstream)({}) }),
+  clients: Schema.Array(Client).pipe(
+    Schema.filter((clients) => {
+      const seen = new Set<string>()
+      for (const [i, c] of clients.entries()) {
+        if (seen.has(c.id)) return { path: [i, "id"], message: `duplicate client id "${c.id}"` }
+        seen.add(c.id)
+      }
+      return true
+    })
+  ),
+  policy: Schema.optionalWith(Policy, { default: () => Schema.decodeSync(Policy)({}) }),
+  /** Where audit records go: a file path (appended, JSON lines) or "-" for stdout. */
+  audit: Schema.optionalWith(Schema.Struct({ path: Schema.NonEmptyString }), { default: () => ({ path: "-" }) }),
+  limits: Schema.optionalWith(
+    Schema.Struct({
+      maxBodyBytes: Schema.optionalWith(PositiveInt, { default: () => 65_536 }),
+      requestTimeoutMs: Schema.optionalWith(PositiveInt, { default: () => 30_000 }),
+      /** For clients without their own `rateLimit`. */
+      rateLimit: Schema.optionalWith(RateLimit, { default: () => ({ perSecond: 10, burst: 20 }) }),
+      /** How long SIGTERM waits for in-flight requests before cutting them off. */
+      shutdownGraceMs: Schema.optionalWith(PositiveInt, { default: () => 25_000 })
+    }),
+    {
+      default: () => ({
+        maxBodyBytes: 65_536,
+        requestTimeoutMs: 30_000,
+        rateLimit: { perSecond: 10, burst: 20 },
+        shutdownGraceMs: 25_000
+      })
+    }
+  ),
+  readiness: Schema.optionalWith(
+    Schema.Struct({
+      timeoutMs: Schema.optionalWith(PositiveInt, { default: () => 2_000 }),
+      cacheMs: Schema.optionalWith(Schema.Int.pipe(Schema.nonNegative()), { default: () => 5_000 })
+    }),
+    { default: () => ({ timeoutMs: 2_000, cacheMs: 5_000 }) }
+  )
+})
+export type ProxyConfig = typeof ProxyConfig.Type
+
+/** The validated configuration, as a service. */
+export class ProxySettings extends Context.Tag("@voucherify-webhooks/proxy/ProxySettings")<
+  ProxySettings,
+  ProxyConfig
+>() {}
+
+/** One line per problem, each naming its path (`clients.0.keyHash: …`). */
+export const decodeConfig = (input: unknown): Either.Either<ProxyConfig, ReadonlyArray<string>> =>
+  Schema.decodeUnknownEither(ProxyConfig, { errors: "all", onExcessProperty: "error" })(input).pipe(
+    Either.mapLeft((error) =>
+      ParseResult.ArrayFormatter.formatErrorSync(error).map(
+        (issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(root)"}: ${issue.message}`
+      )
+    )
+  )

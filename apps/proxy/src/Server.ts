@@ -1,0 +1,175 @@
+import { createServer, type Server } from "node:http"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as HttpApiSwagger from "@effect/platform/HttpApiSwagger"
+import * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpServer from "@effect/platform/HttpServer"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import { WebhooksApi } from "@voucherify-webhooks/core/Api"
+import { currentRequestId, voucherifyErrors, withRequestId } from "@voucherify-webhooks/core/ServerErrors"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import { ManagementAuthLive } from "./ClientAuth.js"
+import { WebhooksLive } from "./Handlers.js"
+import { Metrics, operationOf } from "./Metrics.js"
+import { ProxySettings } from "./ProxyConfig.js"
+import { RateLimiter } from "./RateLimit.js"
+import * as Upstream from "./Upstream.js"
+
+/**
+ * A node server whose close() drains: in-flight requests finish, idle keep-alive sockets are reaped as they
+ * go quiet (otherwise close waits for clients to hang up), and after `graceMs` whatever is left is cut off.
+ */
+export const drainingServer =
+  (options: { readonly graceMs: number; readonly requestTimeoutMs: number }) => (): Server => {
+    const server = createServer({ keepAliveTimeout: 5_000 })
+    // Bounds how long a client may take to send its request (slow-loris), separately from our handler timeout.
+    server.requestTimeout = options.requestTimeoutMs + 5_000
+    server.headersTimeout = Math.min(60_000, server.requestTimeout)
+    const close = server.close.bind(server)
+    server.close = ((callback?: (error?: Error) => void) => {
+      close(callback)
+      server.closeIdleConnections()
+      const reap = setInterval(() => server.closeIdleConnections(), 50)
+      const deadline = setTimeout(() => server.closeAllConnections(), options.graceMs)
+      server.once("close", () => {
+        clearInterval(reap)
+        clearTimeout(deadline)
+      })
+      return server
+    }) as typeof server.close
+    return server
+  }
+
+/** Liveness, readiness and metrics, on the API's router so they share request ids and 404/405 handling. */
+const OpsRoutes = HttpApiBuilder.Router.use((router) =>
+  Effect.gen(function* () {
+    const metrics = yield* Metrics
+    const readiness = yield* Upstream.Readiness
+    const target = yield* Upstream.UpstreamTarget
+    yield* router.get("/healthz", HttpServerResponse.unsafeJson({ status: "ok" }))
+    yield* router.get(
+      "/readyz",
+      Effect.map(readiness.check, (r) =>
+        HttpServerResponse.unsafeJson(
+          {
+            status: r.ready ? "ready" : "not ready",
+            upstream: target.sandbox ? "embedded sandbox" : "remote",
+            detail: r.detail
+          },
+          { status: r.ready ? 200 : 503 }
+        )
+      )
+    )
+    yield* router.get(
+      "/metrics",
+      Effect.sync(() => HttpServerResponse.text(metrics.render(), { contentType: "text/plain; version=0.0.4" }))
+    )
+  })
+)
+
+/** A handler that outlives the request timeout gets a 504 in Voucherify's shape. */
+const requestTimeout =
+  (ms: number) =>
+  (app: HttpApp.Default): HttpApp.Default =>
+    Effect.flatMap(Effect.timeoutOption(app, Duration.millis(ms)), (response) =>
+      Option.isSome(response)
+        ? Effect.succeed(response.value)
+        : Effect.map(FiberRef.get(currentRequestId), (request_id) =>
+            HttpServerResponse.unsafeJson(
+              {
+                code: 504,
+                key: "request_timeout",
+                message: "Gateway timeout",
+                details: `the request did not complete within ${ms} ms`,
+                request_id
+              },
+              { status: 504 }
+            )
+          )
+    )
+
+const ApiMiddleware = HttpApiBuilder.middleware(
+  Effect.map(
+    ProxySettings,
+    (settings) => (app: HttpApp.Default) =>
+      requestTimeout(settings.limits.requestTimeoutMs)(
+        voucherifyErrors({ maxBodyBytes: settings.limits.maxBodyBytes })(app)
+      )
+  )
+)
+
+/** Request id, metrics and one structured access-log line per request. Logs carry no headers or bodies. */
+const accessLog = (settings: ProxySettings["Type"], metrics: Metrics["Type"]) => (app: HttpApp.Default) =>
+  withRequestId(
+    Effect.gen(function* () {
+      const started = performance.now()
+      yield* HttpApp.appendPreResponseHandler((request, response) => {
+        const operation = operationOf(request.method, request.url)
+        metrics.request(operation, response.status)
+        const claimed = request.headers["x-management-id"]
+        // Only a configured id is logged: a confused client might put its key in the id header.
+        const client = claimed !== undefined && settings.clients.some((c) => c.id === claimed) ? claimed : undefined
+        return Effect.flatMap(FiberRef.get(currentRequestId), (request_id) =>
+          Effect.as(
+            Effect.logInfo("request").pipe(
+              Effect.annotateLogs({
+                request_id,
+                method: request.method,
+                path: request.url.split("?", 1)[0],
+                operation,
+                status: response.status,
+                duration_ms: Math.round((performance.now() - started) * 10) / 10,
+                ...(client === undefined ? {} : { client })
+              })
+            ),
+            response
+          )
+        )
+      })
+      return yield* app
+    })
+  )
+
+export const ApiLive = HttpApiBuilder.api(WebhooksApi).pipe(
+  Layer.provide(WebhooksLive),
+  Layer.provide(ManagementAuthLive),
+  Layer.provide(RateLimiter.layer)
+)
+
+/**
+ * The whole proxy on a node server. Needs the settings, the upstream target and the audit sink, so tests can
+ * swap any of them (a fake upstream, an audit sink that fails).
+ */
+export const ProxyLive = (options: { readonly port: number; readonly host: string }) =>
+  Layer.unwrapEffect(
+    Effect.map(ProxySettings, (settings) => {
+      const metrics = Metrics.make()
+      return HttpApiBuilder.serve(accessLog(settings, metrics)).pipe(
+        Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
+        Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
+        Layer.provide(OpsRoutes),
+        Layer.provide(ApiMiddleware),
+        Layer.provide(ApiLive),
+        Layer.provide(Layer.succeed(Metrics, metrics)),
+        Layer.provide(Upstream.layer),
+        Layer.provideMerge(
+          NodeHttpServer.layer(
+            drainingServer({
+              graceMs: settings.limits.shutdownGraceMs,
+              requestTimeoutMs: settings.limits.requestTimeoutMs
+            }),
+            { port: options.port, host: options.host }
+          )
+        )
+      )
+    })
+  )
+
+/** The port the server actually bound (port 0 picks one). */
+export const boundPort = Effect.map(HttpServer.HttpServer, (server) =>
+  server.address._tag === "TcpAddress" ? server.address.port : 0
+)
