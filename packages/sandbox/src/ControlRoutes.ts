@@ -146,6 +146,15 @@ export const controlRoutes = (credentials: SandboxCredentials) =>
         )
       )
       yield* router.get("/sandbox/settings", handle(controls.settings))
+      yield* router.get(
+        "/sandbox/stats",
+        handle(
+          Effect.all({
+            requests: controls.requests,
+            deliveries: Effect.map(deliveries.list(), (d) => d.length)
+          })
+        )
+      )
       yield* router.put("/sandbox/rate-limit", handle(Effect.flatMap(body(RateLimitBody), controls.setRateLimit)))
       yield* router.put("/sandbox/plan", handle(Effect.flatMap(body(PlanBody), controls.setPlan)))
       yield* router.put(

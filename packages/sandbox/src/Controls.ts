@@ -20,6 +20,9 @@ export interface ControlsShape {
   readonly plan: Effect.Effect<PlanSettings>
   readonly faults: Effect.Effect<FaultSettings>
   readonly limiter: FixedWindow
+  /** Management API requests seen since start or reset, 429s and faults included: lets tests count retries. */
+  readonly requests: Effect.Effect<number>
+  readonly countRequest: () => void
   readonly setRateLimit: (settings: RateLimitSettings) => Effect.Effect<RateLimitSettings, SandboxError>
   readonly setPlan: (plan: PlanSettings) => Effect.Effect<PlanSettings>
   readonly setFaults: (faults: Partial<FaultSettings>) => Effect.Effect<FaultSettings, SandboxError>
@@ -46,11 +49,16 @@ export const makeControls = Effect.sync((): ControlsShape => {
   let plan: PlanSettings = { managementApi: true }
   let faults: FaultSettings = noFaults
   const limiter = new FixedWindow(defaultRateLimit)
+  let requests = 0
   return {
     settings: Effect.sync(() => ({ rateLimit: limiter.current, plan, faults })),
     plan: Effect.sync(() => plan),
     faults: Effect.sync(() => faults),
     limiter,
+    requests: Effect.sync(() => requests),
+    countRequest: () => {
+      requests++
+    },
     setRateLimit: (s) =>
       Effect.suspend(() => {
         if (!Number.isInteger(s.limit) || s.limit < 0)
@@ -77,6 +85,7 @@ export const makeControls = Effect.sync((): ControlsShape => {
     reset: Effect.sync(() => {
       plan = { managementApi: true }
       faults = noFaults
+      requests = 0
       limiter.configure(defaultRateLimit)
     })
   }

@@ -24,6 +24,7 @@ export const gate = Effect.map(
       Effect.gen(function* () {
         const request = yield* HttpServerRequest.HttpServerRequest
         if (!request.url.startsWith("/management/")) return yield* app
+        controls.countRequest()
         const now = Date.now()
         const decision = controls.limiter.take(now)
         const headers = rateLimitHeaders(decision, now)

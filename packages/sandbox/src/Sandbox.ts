@@ -48,6 +48,8 @@ export class Sandbox extends Context.Tag("@voucherify-webhooks/sandbox/Sandbox")
     /** Merged into the current faults; `{}` changes nothing, {@link noFaults} values turn them off. */
     readonly setFaults: (faults: Partial<FaultSettings>) => Effect.Effect<void, SandboxError>
     readonly settings: Effect.Effect<ControlSettings>
+    /** Management API requests seen since start or reset (429s and injected faults included). */
+    readonly requests: Effect.Effect<number>
     /** Initial projects only, no webhooks, no deliveries (in-flight ones stop), default controls. */
     readonly reset: Effect.Effect<void>
     /** Every delivery kept (at most 10,000, oldest dropped first) with its attempts, oldest first. */
@@ -85,6 +87,7 @@ const make = (options: ResolvedOptions) =>
       setPlan: (p) => Effect.asVoid(controls.setPlan(p)),
       setFaults: (f) => Effect.asVoid(controls.setFaults(f)),
       settings: controls.settings,
+      requests: controls.requests,
       reset: Effect.all([deliveries.reset, state.reset, controls.reset], { discard: true }),
       deliveries: deliveries.list
     })
