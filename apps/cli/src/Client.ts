@@ -1,0 +1,85 @@
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import { clusters } from "@voucherify-webhooks/core/Clusters"
+import { webhooksConfig, WebhooksConfig, type WebhooksConfigShape } from "@voucherify-webhooks/core/Config"
+import { Webhooks } from "@voucherify-webhooks/core/Webhooks"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import { UsageError } from "./CliErrors.js"
+import type { ConnectionFlags } from "./GlobalOptions.js"
+import { Output } from "./Output.js"
+
+/** `10s`, `500ms`, `2m` or a bare number of seconds. */
+export const parseTimeout = (text: string): Duration.Duration | undefined => {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/.exec(text.trim())
+  if (!m) return undefined
+  const n = Number(m[1])
+  if (!(n > 0)) return undefined
+  return m[2] === "ms" ? Duration.millis(n) : m[2] === "m" ? Duration.minutes(n) : Duration.seconds(n)
+}
+
+const parseBaseUrl = (text: string): string | undefined => {
+  try {
+    const url = new URL(text)
+    return url.protocol === "http:" || url.protocol === "https:" ? url.href.replace(/\/+$/, "") : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Core's configuration read from the environment, then overridden by whatever flags were given. */
+export const resolveConfig = (flags: ConnectionFlags) =>
+  Effect.gen(function* () {
+    const env = yield* webhooksConfig
+    let baseUrl = Option.match(flags.cluster, { onNone: () => env.baseUrl, onSome: (c) => clusters[c] })
+    if (Option.isSome(flags.baseUrl)) {
+      const parsed = parseBaseUrl(flags.baseUrl.value)
+      if (parsed === undefined) {
+        return yield* new UsageError({
+          message: `--base-url "${flags.baseUrl.value}" is not an http(s) URL; use e.g. http://127.0.0.1:4010`
+        })
+      }
+      baseUrl = parsed
+    }
+    let timeout = env.timeout
+    if (Option.isSome(flags.timeout)) {
+      const parsed = parseTimeout(flags.timeout.value)
+      if (parsed === undefined) {
+        return yield* new UsageError({
+          message: `--timeout "${flags.timeout.value}" is not a duration; use e.g. 10s, 500ms or 2m`
+        })
+      }
+      timeout = parsed
+    }
+    if (Option.isSome(flags.token)) {
+      const output = yield* Output
+      yield* output.warn(
+        "--token is visible in shell history and the process list; prefer VOUCHERIFY_MANAGEMENT_TOKEN"
+      )
+    }
+    const envId = Option.map(env.credentials, (c) => c.managementId)
+    const envToken = Option.map(env.credentials, (c) => c.managementToken)
+    const id = Option.orElse(flags.managementId, () => envId)
+    const token = Option.orElse(flags.token, () => envToken)
+    const credentials = Option.zipWith(id, token, (managementId, managementToken) => ({
+      managementId,
+      managementToken
+    }))
+    // Without this, a lone VOUCHERIFY_MANAGEMENT_TOKEN would surface later as "no credentials" with no hint why.
+    if (Option.isNone(credentials) && (Option.isSome(id) || Option.isSome(token))) {
+      return yield* new UsageError({
+        message: Option.isSome(id)
+          ? "a management id is set but no token: set VOUCHERIFY_MANAGEMENT_TOKEN"
+          : "a management token is set but no id: set VOUCHERIFY_MANAGEMENT_ID (or pass --management-id)"
+      })
+    }
+    return { ...env, baseUrl, timeout, credentials } satisfies WebhooksConfigShape
+  })
+
+/** The core Webhooks client, configured from env + flags, over fetch. */
+export const clientLayer = (flags: ConnectionFlags) =>
+  Webhooks.Default.pipe(
+    Layer.provide(Layer.effect(WebhooksConfig, resolveConfig(flags))),
+    Layer.provide(FetchHttpClient.layer)
+  )

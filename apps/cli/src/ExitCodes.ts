@@ -1,0 +1,81 @@
+/**
+ * The exit codes `vwh` promises scripts. Stable: never renumber, only add. Every error is mapped to its code
+ * here and nowhere else.
+ */
+export const ExitCode = {
+  ok: 0,
+  unexpected: 1,
+  usage: 2,
+  auth: 3,
+  notFound: 4,
+  rateLimited: 5,
+  http: 6,
+  conflict: 7,
+  drift: 10
+} as const
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
+
+/** One line per code, for `--help` and the README. */
+export const exitCodeHelp: ReadonlyArray<readonly [ExitCode, string]> = [
+  [ExitCode.ok, "success (for `apply --dry-run`: nothing would change)"],
+  [ExitCode.unexpected, "unexpected error (a bug: please report it)"],
+  [ExitCode.usage, "usage or validation error: bad flags, an invalid apply file, a refused confirmation"],
+  [ExitCode.auth, "authentication: missing or wrong credentials, plan without the Management API, wrong region"],
+  [ExitCode.notFound, "not found: no such project or webhook"],
+  [ExitCode.rateLimited, "rate limited, still after the client's retries"],
+  [ExitCode.http, "HTTP or network: unreachable, timeout, 5xx, an unexpected answer"],
+  [ExitCode.conflict, "apply: ambiguous remote state (two webhooks with the same target_url in a project)"],
+  [ExitCode.drift, "`apply --dry-run`: changes are pending (drift)"]
+]
+
+// @effect/cli's own parse errors carry these tags.
+const cliParseTags = new Set([
+  "CommandMismatch",
+  "CorrectedFlag",
+  "InvalidArgument",
+  "InvalidValue",
+  "MissingFlag",
+  "MissingValue",
+  "MissingSubcommand",
+  "MultipleValuesDetected",
+  "NoBuiltInMatch",
+  "UnclusteredFlag",
+  "HelpRequested"
+])
+
+/** The exit code for anything a command can fail with: core's errors by `_tag`, the CLI's own, parse and config errors. */
+export const exitCodeFor = (error: unknown): ExitCode => {
+  const tag =
+    typeof error === "object" && error !== null && "_tag" in error && typeof error._tag === "string"
+      ? error._tag
+      : undefined
+  switch (tag) {
+    case "ValidationError":
+    case "ConfigError":
+    case "UsageError":
+    case "ApplyFileError":
+      return ExitCode.usage
+    case "AuthError":
+      return ExitCode.auth
+    case "NotFoundError":
+      return ExitCode.notFound
+    case "RateLimitError":
+      return ExitCode.rateLimited
+    case "HttpError":
+    case "ListenError":
+      return ExitCode.http
+    case "AmbiguousRemote":
+      return ExitCode.conflict
+    case "DriftDetected":
+      return ExitCode.drift
+    case "ApplyIncomplete": {
+      const code = (error as { readonly exitCode?: unknown }).exitCode
+      return typeof code === "number" && Object.values(ExitCode).includes(code as ExitCode)
+        ? (code as ExitCode)
+        : ExitCode.unexpected
+    }
+    default:
+      if (tag !== undefined && cliParseTags.has(tag)) return ExitCode.usage
+      return ExitCode.unexpected
+  }
+}

@@ -1,0 +1,3 @@
+import { main } from "./Cli.js"
+
+main(process.argv)

@@ -1,0 +1,41 @@
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Effect from "effect/Effect"
+import { UsageError } from "../CliErrors.js"
+import { describe } from "../Help.js"
+import { lazy } from "../Lazy.js"
+
+export const sandbox = Command.make(
+  "sandbox",
+  {
+    port: Options.integer("port").pipe(Options.withDefault(4010), Options.withDescription("port; 0 picks a free one")),
+    host: Options.text("host").pipe(Options.withDefault("127.0.0.1"), Options.withDescription("address to bind")),
+    projects: Options.text("project").pipe(
+      Options.withAlias("p"),
+      Options.repeated,
+      Options.withDescription("a project besides proj_sandbox; repeatable")
+    )
+  },
+  (flags) =>
+    Effect.gen(function* () {
+      if (flags.port < 0 || flags.port > 65535) {
+        return yield* new UsageError({ message: `--port ${flags.port}: use 0 to 65535` })
+      }
+      // The sandbox (an HTTP server and the whole API) is loaded only for this command.
+      return yield* lazy(
+        () => import("@voucherify-webhooks/sandbox/Sandbox"),
+        (Sandbox) => Sandbox.run({ port: flags.port, host: flags.host, projects: flags.projects })
+      )
+    })
+).pipe(
+  Command.withDescription(
+    describe(
+      "Run an offline Voucherify webhook API to try everything without an account: it prints the URL, credentials and each project's signing secret, and sends signed deliveries when events are raised.",
+      [
+        "vwh sandbox --port 4010 --project proj_demo",
+        "export VOUCHERIFY_API_URL=http://127.0.0.1:4010 VOUCHERIFY_MANAGEMENT_ID=sandbox-management-id VOUCHERIFY_MANAGEMENT_TOKEN=sandbox-management-token"
+      ],
+      ["Credentials: VOUCHERIFY_MANAGEMENT_ID/TOKEN when both are set, else the demo pair it prints. Ctrl-C stops it."]
+    )
+  )
+)

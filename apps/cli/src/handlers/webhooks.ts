@@ -1,0 +1,148 @@
+import { ValidationError } from "@voucherify-webhooks/core/Errors"
+import { Webhook } from "@voucherify-webhooks/core/Webhook"
+import { Webhooks } from "@voucherify-webhooks/core/Webhooks"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import { UsageError } from "../CliErrors.js"
+import type { ApiFlags } from "../GlobalOptions.js"
+import { Output, renderTable } from "../Output.js"
+import { checkUpdateFlags, mergeUpdate } from "../UpdateMerge.js"
+import { withApi } from "./Api.js"
+
+const encode = Schema.encodeSync(Webhook)
+
+const eventsSummary = (events: ReadonlyArray<string>) =>
+  events.length <= 2 ? events.join(", ") : `${events.slice(0, 2).join(", ")} +${events.length - 2} more`
+
+/** One webhook: the API's JSON, or a key/value block listing every event. */
+const showOne = (webhook: Webhook) =>
+  Effect.gen(function* () {
+    const output = yield* Output
+    if (output.format === "json") return yield* output.json(encode(webhook))
+    yield* output.line(`id          ${webhook.id}`)
+    yield* output.line(`target_url  ${webhook.target_url}`)
+    yield* output.line(`active      ${webhook.active}`)
+    yield* output.line(`created_at  ${webhook.created_at.toISOString()}`)
+    yield* output.line(`events      ${webhook.events.join("\n            ")}`)
+  })
+
+// Core's hint names no flag; on the command line the way to allow unknown events is this one.
+const withFlagHint = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.catchIf(
+    effect,
+    (e): e is E & ValidationError => e instanceof ValidationError,
+    (e) =>
+      Effect.fail(
+        new ValidationError({
+          ...e,
+          message: e.message.replaceAll("or allow unknown events explicitly", "or pass --allow-unknown-events")
+        })
+      )
+  )
+
+export const create = (
+  flags: ApiFlags & {
+    readonly project: string
+    readonly url: string
+    readonly events: ReadonlyArray<string>
+    readonly inactive: boolean
+    readonly allowUnknownEvents: boolean
+  }
+) =>
+  Effect.gen(function* () {
+    const webhooks = yield* Webhooks
+    const created = yield* withFlagHint(
+      webhooks.create(
+        flags.project,
+        { target_url: flags.url, events: flags.events, active: !flags.inactive },
+        { allowUnknownEvents: flags.allowUnknownEvents }
+      )
+    )
+    const output = yield* Output
+    if (output.format === "json") return yield* output.json(encode(created))
+    yield* output.line(`Created webhook ${created.id} in ${flags.project} → ${created.target_url}`)
+  }).pipe(withApi(flags))
+
+export const list = (flags: ApiFlags & { readonly project: string }) =>
+  Effect.gen(function* () {
+    const webhooks = yield* Webhooks
+    const result = yield* webhooks.list(flags.project)
+    const output = yield* Output
+    if (output.format === "json") return yield* output.json(result.data.map((w) => encode(w)))
+    if (result.data.length === 0) {
+      return yield* output.info(`No webhooks in ${flags.project}; create one with \`vwh webhooks create\`.`)
+    }
+    const rows = result.data.map((w) => [w.id, w.active ? "yes" : "no", eventsSummary(w.events), w.target_url])
+    for (const line of renderTable(["ID", "ACTIVE", "EVENTS", "TARGET_URL"], rows)) yield* output.line(line)
+  }).pipe(withApi(flags))
+
+export const get = (flags: ApiFlags & { readonly project: string; readonly id: string }) =>
+  Effect.gen(function* () {
+    const webhooks = yield* Webhooks
+    yield* showOne(yield* webhooks.get(flags.project, flags.id))
+  }).pipe(withApi(flags))
+
+export const update = (
+  flags: ApiFlags & {
+    readonly project: string
+    readonly id: string
+    readonly url: Option.Option<string>
+    readonly events: ReadonlyArray<string>
+    readonly addEvents: ReadonlyArray<string>
+    readonly removeEvents: ReadonlyArray<string>
+    readonly activate: boolean
+    readonly deactivate: boolean
+    readonly allowUnknownEvents: boolean
+  }
+) =>
+  Effect.gen(function* () {
+    if (flags.activate && flags.deactivate) {
+      return yield* new UsageError({ message: "--active and --inactive contradict each other: pass one" })
+    }
+    const active = flags.activate ? Option.some(true) : flags.deactivate ? Option.some(false) : Option.none()
+    const updateFlags = { ...flags, active }
+    yield* checkUpdateFlags(updateFlags)
+    const webhooks = yield* Webhooks
+    const output = yield* Output
+    const current = yield* webhooks.get(flags.project, flags.id)
+    const merged = yield* mergeUpdate(current, updateFlags)
+    for (const warning of merged.warnings) yield* output.warn(warning)
+    const updated = yield* withFlagHint(
+      webhooks.update(flags.project, flags.id, merged.body, {
+        allowUnknownEvents: flags.allowUnknownEvents || merged.keepsUnknownEvents
+      })
+    )
+    if (output.format === "json") return yield* output.json(encode(updated))
+    yield* output.line(`Updated webhook ${updated.id} in ${flags.project}`)
+    yield* showOne(updated)
+  }).pipe(withApi(flags))
+
+const confirm = (question: string) =>
+  Effect.acquireUseRelease(
+    Effect.promise(() =>
+      import("node:readline/promises").then((rl) => rl.createInterface({ input: process.stdin, output: process.stderr }))
+    ),
+    (rl) => Effect.promise(() => rl.question(`${question} [y/N] `)),
+    (rl) => Effect.sync(() => rl.close())
+  ).pipe(Effect.map((answer) => /^y(es)?$/i.test(answer.trim())))
+
+export const remove = (flags: ApiFlags & { readonly project: string; readonly id: string; readonly yes: boolean }) =>
+  Effect.gen(function* () {
+    const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true
+    if (!flags.yes && !interactive) {
+      return yield* new UsageError({
+        message: `refusing to delete webhook ${flags.id} without confirmation: stdin is not a terminal; pass --yes to delete from a script`
+      })
+    }
+    const webhooks = yield* Webhooks
+    const output = yield* Output
+    if (!flags.yes) {
+      const current = yield* webhooks.get(flags.project, flags.id)
+      const ok = yield* confirm(`Delete webhook ${current.id} (${current.target_url}) from ${flags.project}?`)
+      if (!ok) return yield* new UsageError({ message: "not deleted: confirmation declined" })
+    }
+    yield* webhooks.delete(flags.project, flags.id)
+    if (output.format === "json") return yield* output.json({ deleted: true, project: flags.project, id: flags.id })
+    yield* output.line(`Deleted webhook ${flags.id} from ${flags.project}`)
+  }).pipe(withApi(flags))
