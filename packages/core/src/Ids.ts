@@ -8,6 +8,7 @@ const segment = (what: string, example: string) =>
       if (s !== s.trim()) return `${what} must not start or end with whitespace: "${s}"`
       if (/\s/.test(s)) return `${what} must not contain whitespace: "${s}"`
       if (s.includes("/")) return `${what} must not contain "/": "${s}"`
+      if (s === "." || s === "..") return `${what} must not be "${s}": it would change the URL path`
       if (s.length > 200) return `${what} is too long (${s.length} characters, at most 200)`
       return true
     })

@@ -63,7 +63,8 @@ export const voucherifyErrors =
                 return json(400, { code: 400, key: "invalid_payload", message: "Invalid payload", details, request_id })
               }
               if (HttpServerError.isServerError(error) && error._tag === "RouteNotFound") {
-                const path = new URL(error.request.url, "http://localhost").pathname
+                // Not `new URL(url, base)`: a path such as "//" parses as a host and throws.
+                const path = error.request.url.split("?", 1)[0] ?? ""
                 const allowed = routes.filter((r) => r.pattern.test(path)).map((r) => r.method)
                 return allowed.length > 0
                   ? boom(405, "Method Not Allowed", `${error.request.method} is not supported by this endpoint`).pipe(
