@@ -1,3 +1,5 @@
+import * as http from "node:http"
+import * as https from "node:https"
 import type { DeliveryPayload } from "@voucherify-webhooks/core/Delivery"
 import { isKnownEventType, suggestEventType } from "@voucherify-webhooks/core/EventType"
 import { newRequestId } from "@voucherify-webhooks/core/ServerErrors"
@@ -85,35 +87,51 @@ export interface DeliveryOptions {
   readonly timeoutMs: number
 }
 
-/** POSTs one signed body; succeeds with the status of a 2xx answer, fails with why not. */
+type AttemptFailure = { readonly status?: number; readonly error: string }
+
+/**
+ * POSTs one signed body; succeeds with the status of a 2xx answer, fails with why not. node:http rather than
+ * fetch: fetch refuses "bad ports" (6000, 6665–6669, …) that a local receiver may well use.
+ */
 const post = (url: string, body: string, signature: string, timeoutMs: number) =>
-  Effect.tryPromise({
-    try: async (signal) => {
-      const res = await fetch(url, {
+  Effect.async<number, AttemptFailure>((resume, signal) => {
+    let target: URL
+    try {
+      target = new URL(url)
+    } catch {
+      return resume(Effect.fail({ error: `not a URL: ${url}` }))
+    }
+    const request = (target.protocol === "https:" ? https : http).request(
+      target,
+      {
         method: "POST",
+        signal,
         headers: {
           "content-type": "application/json",
+          "content-length": Buffer.byteLength(body),
           [signatureHeader]: signature,
           "user-agent": "voucherify-webhooks-sandbox"
-        },
-        body,
-        signal,
-        redirect: "manual"
-      })
-      await res.arrayBuffer()
-      return res.status
-    },
-    catch: (e) => {
-      const cause = e instanceof Error && e.cause instanceof Error ? e.cause : e
-      const code = typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : undefined
-      return code ?? (cause instanceof Error ? cause.message : String(cause))
-    }
+        }
+      },
+      (response) => {
+        const status = response.statusCode ?? 0
+        // Drain the answer so the connection can be reused; its content does not matter.
+        response.resume()
+        response.on("end", () =>
+          resume(
+            status >= 200 && status < 300 ? Effect.succeed(status) : Effect.fail({ status, error: `HTTP ${status}` })
+          )
+        )
+        response.on("error", (e) => resume(Effect.fail({ status, error: e.message })))
+      }
+    )
+    request.on("error", (e: NodeJS.ErrnoException) => resume(Effect.fail({ error: e.code ?? e.message })))
+    request.end(body)
   }).pipe(
-    Effect.timeoutFail({ duration: Duration.millis(timeoutMs), onTimeout: () => `timeout after ${timeoutMs} ms` }),
-    Effect.flatMap((status) =>
-      status >= 200 && status < 300 ? Effect.succeed(status) : Effect.fail({ status, error: `HTTP ${status}` })
-    ),
-    Effect.mapError((e) => (typeof e === "string" ? { status: undefined, error: e } : e))
+    Effect.timeoutFail({
+      duration: Duration.millis(timeoutMs),
+      onTimeout: (): AttemptFailure => ({ error: `timeout after ${timeoutMs} ms` })
+    })
   )
 
 /**
