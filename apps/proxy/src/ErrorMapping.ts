@@ -1,5 +1,3 @@
-import * as HttpApp from "@effect/platform/HttpApp"
-import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import {
   ApiBadGateway,
   ApiBadRequest,
@@ -155,15 +153,19 @@ export const toApiError = (error: ProxyError, request_id: string): { error: ApiE
   }
 }
 
+/**
+ * Extra headers for the current response. A mutable record shared by reference: the request timeout runs the
+ * handler in a child fiber whose pre-response handlers would be lost, but a shared record survives.
+ */
+export const responseHeaders = FiberRef.unsafeMake<Record<string, string>>({})
+
 /** Fails with the wire error for `error`, adding Retry-After to a 429. */
 export const failWith = (error: ProxyError): Effect.Effect<never, ApiError> =>
   Effect.gen(function* () {
     const mapped = toApiError(error, yield* FiberRef.get(currentRequestId))
     if (mapped.retryAfterSeconds !== undefined) {
-      const seconds = String(mapped.retryAfterSeconds)
-      yield* HttpApp.appendPreResponseHandler((_request, response) =>
-        Effect.succeed(HttpServerResponse.setHeader(response, "retry-after", seconds))
-      )
+      const headers = yield* FiberRef.get(responseHeaders)
+      headers["retry-after"] = String(mapped.retryAfterSeconds)
     }
     return yield* Effect.fail(mapped.error)
   })

@@ -13,6 +13,7 @@ import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { ManagementAuthLive } from "./ClientAuth.js"
+import { responseHeaders } from "./ErrorMapping.js"
 import { WebhooksLive } from "./Handlers.js"
 import { Metrics, operationOf } from "./Metrics.js"
 import { ProxySettings } from "./ProxyConfig.js"
@@ -107,7 +108,9 @@ const accessLog = (settings: ProxySettings["Type"], metrics: Metrics["Type"]) =>
   withRequestId(
     Effect.gen(function* () {
       const started = performance.now()
-      yield* HttpApp.appendPreResponseHandler((request, response) => {
+      const extra: Record<string, string> = {}
+      yield* HttpApp.appendPreResponseHandler((request, plain) => {
+        const response = Object.keys(extra).length > 0 ? HttpServerResponse.setHeaders(plain, extra) : plain
         const operation = operationOf(request.method, request.url)
         metrics.request(operation, response.status)
         const claimed = request.headers["x-management-id"]
@@ -130,7 +133,7 @@ const accessLog = (settings: ProxySettings["Type"], metrics: Metrics["Type"]) =>
           )
         )
       })
-      return yield* app
+      return yield* Effect.locally(app, responseHeaders, extra)
     })
   )
 
@@ -154,8 +157,6 @@ export const ProxyLive = (options: { readonly port: number; readonly host: strin
         Layer.provide(OpsRoutes),
         Layer.provide(ApiMiddleware),
         Layer.provide(ApiLive),
-        Layer.provide(Layer.succeed(Metrics, metrics)),
-        Layer.provide(Upstream.layer),
         Layer.provideMerge(
           NodeHttpServer.layer(
             drainingServer({
@@ -164,7 +165,11 @@ export const ProxyLive = (options: { readonly port: number; readonly host: strin
             }),
             { port: options.port, host: options.host }
           )
-        )
+        ),
+        // Provided last so they are built first and released last: the server drains before the upstream
+        // client goes away, or in-flight requests would lose their upstream connection mid-call.
+        Layer.provide(Layer.succeed(Metrics, metrics)),
+        Layer.provide(Upstream.layer)
       )
     })
   )

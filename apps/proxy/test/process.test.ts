@@ -1,0 +1,199 @@
+import { type ChildProcess, spawn, spawnSync } from "node:child_process"
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import * as Redacted from "effect/Redacted"
+import { beforeAll, describe, expect, it } from "vitest"
+import { hashKey, mintKey } from "../src/ClientAuth.js"
+import { startFakeUpstream } from "./helpers.js"
+
+const root = join(import.meta.dirname, "..")
+const main = join(root, "dist", "main.js")
+const dir = mkdtempSync(join(tmpdir(), "vwh-proxy-"))
+
+beforeAll(() => {
+  // The built bundle is what `npm start` runs; test that, not the sources.
+  const built = spawnSync(process.execPath, ["build.mjs"], { cwd: root, encoding: "utf8" })
+  expect(built.status, built.stderr).toBe(0)
+}, 60_000)
+
+const cleanEnv = () => {
+  const env: NodeJS.ProcessEnv = { ...process.env }
+  for (const k of Object.keys(env))
+    if (k.startsWith("VOUCHERIFY_") || k === "PORT" || k === "PROXY_CONFIG") delete env[k]
+  return env
+}
+
+const waitForPort = (child: ChildProcess, output: { text: string }) =>
+  new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no banner: ${output.text}`)), 15_000)
+    child.stdout!.on("data", () => {
+      const m = /listening on http:\/\/[^:]+:(\d+)/.exec(output.text)
+      if (m) {
+        clearTimeout(timer)
+        resolve(Number(m[1]))
+      }
+    })
+    child.on("exit", (code) => reject(new Error(`exited ${code}: ${output.text}`)))
+  })
+
+const spawnProxy = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv) => {
+  const child = spawn(process.execPath, [main, ...args], { env, stdio: ["ignore", "pipe", "pipe"] })
+  const output = { text: "" }
+  child.stdout!.on("data", (c) => {
+    output.text += c
+  })
+  child.stderr!.on("data", (c) => {
+    output.text += c
+  })
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+  return { child, output, exited, port: waitForPort(child, output) }
+}
+
+describe("the built proxy as a process", () => {
+  it("refuses a bad config: exit 2, one line per problem with its path, no stack trace", () => {
+    const path = join(dir, "bad.json")
+    writeFileSync(
+      path,
+      JSON.stringify({
+        port: "eighty",
+        clients: [
+          { id: "ci bot", keyHash: "md5:abc", projects: ["proj_a"], access: ["admin"] },
+          { id: "x", keyHash: hashKey(mintKey()), projects: "*", access: [] }
+        ],
+        policy: { allowedHosts: ["*.Example.com"], surprise: true }
+      })
+    )
+    const r = spawnSync(process.execPath, [main, "--config", path], { env: cleanEnv(), encoding: "utf8" })
+    expect(r.status).toBe(2)
+    const lines = r.stderr.trim().split("\n")
+    expect(r.stderr).not.toMatch(/\n\s+at /)
+    for (const needle of [
+      "port",
+      "clients.0.id",
+      "clients.0.keyHash",
+      "clients.0.access.0",
+      "clients.1.access",
+      "policy.allowedHosts.0",
+      "policy.surprise"
+    ]) {
+      expect(
+        lines.some((l) => l.includes(`: ${needle}: `)),
+        `${needle} in\n${r.stderr}`
+      ).toBe(true)
+    }
+    expect(lines.every((l) => l.startsWith("config error: "))).toBe(true)
+    const missing = spawnSync(process.execPath, [main, "--config", join(dir, "nope.json")], {
+      env: cleanEnv(),
+      encoding: "utf8"
+    })
+    expect(missing.status).toBe(2)
+    expect(missing.stderr.trim().split("\n")).toHaveLength(1)
+  })
+
+  it("hash-key mints a key whose hash is what the config wants", () => {
+    const r = spawnSync(process.execPath, [main, "hash-key", "--id", "ci-bot"], { encoding: "utf8" })
+    expect(r.status).toBe(0)
+    const key = /key:\s+(vwhk_\S+)/.exec(r.stdout)![1]!
+    const hash = /keyHash:\s+(sha256:[0-9a-f]{64})/.exec(r.stdout)![1]!
+    expect(hashKey(Redacted.make(key))).toBe(hash)
+  })
+
+  it("with no config: demo client on the embedded sandbox, works end to end", async () => {
+    const p = spawnProxy([], { ...cleanEnv(), PORT: "0" })
+    try {
+      const port = await p.port
+      expect(p.output.text).toContain("EMBEDDED SANDBOX")
+      const token = /VOUCHERIFY_MANAGEMENT_TOKEN=(\S+)/.exec(p.output.text)![1]!
+      const headers = { "x-management-id": "demo", "x-management-token": token, "content-type": "application/json" }
+      const created = await fetch(`http://127.0.0.1:${port}/management/v1/projects/proj_sandbox/webhooks`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ target_url: "https://example.com/hooks", events: ["redemption.succeeded"] })
+      })
+      expect(created.status).toBe(200)
+      expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200)
+    } finally {
+      p.child.kill("SIGTERM")
+      expect(await p.exited).toBe(0)
+    }
+  })
+
+  it("SIGTERM drains: the in-flight request completes 200 and the process exits 0; no secret in any output", async () => {
+    const fake = await startFakeUpstream((req) =>
+      req.url?.startsWith("/management") ? "hang" : { status: 404, body: { code: 404, message: "Resource not found" } }
+    )
+    // Answer management calls slowly, by hand, so one request is surely in flight at SIGTERM.
+    const key = Redacted.value(mintKey())
+    const config = join(dir, "proxy.json")
+    const audit = join(dir, "audit.jsonl")
+    writeFileSync(
+      config,
+      JSON.stringify({
+        port: 0,
+        clients: [
+          { id: "ci-bot", keyHash: hashKey(Redacted.make(key)), projects: ["proj_a"], access: ["read", "write"] }
+        ],
+        audit: { path: audit },
+        upstream: { timeoutMs: 10_000, maxRetries: 0 }
+      })
+    )
+    const p = spawnProxy(["--config", config], {
+      ...cleanEnv(),
+      VOUCHERIFY_API_URL: fake.url,
+      VOUCHERIFY_MANAGEMENT_ID: "fake-upstream",
+      VOUCHERIFY_MANAGEMENT_TOKEN: fake.token
+    })
+    try {
+      const port = await p.port
+      const headers = { "x-management-id": "ci-bot", "x-management-token": key, "content-type": "application/json" }
+      const base = `http://127.0.0.1:${port}/management/v1/projects/proj_a/webhooks`
+      const inFlight = fetch(base, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ target_url: "https://hooks.example.com/secret-path", events: ["redemption.succeeded"] })
+      }).then(async (r) => ({ status: r.status, body: await r.text() }))
+      const bad = await fetch(base, {
+        method: "POST",
+        headers: { ...headers, "x-management-token": "vwhk_nope" },
+        body: "{}"
+      })
+      expect(bad.status).toBe(401)
+      while (fake.seen.filter((s) => s.url.startsWith("/management")).length === 0)
+        await new Promise((r) => setTimeout(r, 20))
+      p.child.kill("SIGTERM")
+      await new Promise((r) => setTimeout(r, 300))
+      // Still draining: now let the upstream answer.
+      const pending = fake.pendingResponses()
+      expect(pending).toHaveLength(1)
+      pending[0]!(200, {
+        id: "wh_aaaaaaaaaaaaaaaaaaaaaaaa",
+        object: "webhook",
+        created_at: new Date().toISOString(),
+        target_url: "https://hooks.example.com/secret-path",
+        events: ["redemption.succeeded"],
+        active: true
+      })
+      const done = await inFlight
+      expect(done.status).toBe(200)
+      expect(await p.exited).toBe(0)
+      const records = readFileSync(audit, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l))
+      expect(records.map((r) => [r.phase, r.status ?? null])).toEqual([
+        ["attempt", null],
+        ["outcome", 200]
+      ])
+      const everything = p.output.text + readFileSync(audit, "utf8") + done.body
+      expect(everything).not.toContain(fake.token)
+      expect(everything).not.toContain(key)
+      // The webhook itself comes back to its owner; logs and the audit trail keep only the target's host.
+      expect(p.output.text + readFileSync(audit, "utf8")).not.toContain("secret-path")
+      expect(p.output.text).toContain('"message":"request"')
+    } finally {
+      p.child.kill("SIGKILL")
+      await fake.close()
+    }
+  })
+})
