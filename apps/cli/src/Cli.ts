@@ -17,7 +17,7 @@ import { sandbox } from "./commands/sandbox.js"
 import { webhooks } from "./commands/webhooks.js"
 import { ExitCode, exitCodeFor, exitCodeHelp } from "./ExitCodes.js"
 import { describe } from "./Help.js"
-import { describeError } from "./Report.js"
+import { describeError, reportLines } from "./Report.js"
 
 export const version = "0.1.0"
 
@@ -87,7 +87,7 @@ export const main = (argv: ReadonlyArray<string>): void => {
     }
     const failure = Cause.failureOption(exit.cause)
     if (Option.isSome(failure)) {
-      process.stderr.write(`vwh: ${describeError(failure.value)}\n`)
+      process.stderr.write(`${reportLines(failure.value).join("\n")}\n`)
       process.exitCode = exitCodeFor(failure.value)
       return
     }

@@ -37,3 +37,13 @@ export const describeError = (error: unknown): string => {
   if (error instanceof Error) return oneLine(error.message)
   return oneLine(String(error))
 }
+
+/** What `vwh` prints on stderr for a failure: one line, or for an invalid apply file one line per problem first. */
+export const reportLines = (error: unknown): ReadonlyArray<string> => {
+  const head = `vwh: ${describeError(error)}`
+  if (typeof error === "object" && error !== null && field(error, "_tag") === "ApplyFileError") {
+    const { file, problems } = error as { file: string; problems: ReadonlyArray<{ path: string; message: string }> }
+    return [...problems.map((p) => `vwh: ${file}: ${oneLine(p.path ? `${p.path}: ${p.message}` : p.message)}`), head]
+  }
+  return [head]
+}
