@@ -11,6 +11,7 @@ import * as Redacted from "effect/Redacted"
 import { Audit } from "./Audit.js"
 import { hashKey, mintKey } from "./ClientAuth.js"
 import * as EmbeddedSandbox from "./EmbeddedSandbox.js"
+import * as Logging from "./Logging.js"
 import { decodeConfig, type ProxyConfig, ProxySettings } from "./ProxyConfig.js"
 import { boundPort, ProxyLive } from "./Server.js"
 import * as Upstream from "./Upstream.js"
@@ -182,7 +183,7 @@ const program = Effect.gen(function* () {
         })
   ),
   Effect.onInterrupt(() => Effect.logInfo("shutting down: drained in-flight requests")),
-  Effect.provide(Logger.json),
+  Effect.provide(Logging.layer),
   Effect.provide(Logger.minimumLogLevel(logLevel))
 )
 
