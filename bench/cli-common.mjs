@@ -1,0 +1,58 @@
+// Shared by the cli-* benchmarks: the built bins, a sandbox child process, and its request counter.
+import { spawn } from "node:child_process"
+import { existsSync } from "node:fs"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
+
+const here = dirname(fileURLToPath(import.meta.url))
+export const vwhBin = join(here, "../apps/cli/dist/vwh.js")
+export const sandboxBin = join(here, "../packages/sandbox/dist/main.js")
+
+export const requireBuilt = () => {
+  for (const [bin, dir] of [
+    [vwhBin, "apps/cli"],
+    [sandboxBin, "packages/sandbox"]
+  ]) {
+    if (!existsSync(bin)) {
+      console.error(`missing ${bin}: run \`node build.mjs\` in ${dir} first`)
+      process.exit(2)
+    }
+  }
+}
+
+// The sandbox's demo credentials (printed in its banner); the developer's own are never used here.
+export const credentials = {
+  VOUCHERIFY_MANAGEMENT_ID: "sandbox-management-id",
+  VOUCHERIFY_MANAGEMENT_TOKEN: "sandbox-management-token"
+}
+
+export const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("VOUCHERIFY_")))
+
+/** Starts the built sandbox on a free port; resolves with its URL and a stop(). */
+export const startSandbox = (projects = []) =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [sandboxBin, "--port", "0", ...projects.flatMap((p) => ["--project", p])], {
+      env: cleanEnv(),
+      stdio: ["ignore", "pipe", "inherit"]
+    })
+    let out = ""
+    child.stdout.on("data", (d) => {
+      out += d
+      const m = /listening on (http:\/\/[^\s]+)/.exec(out)
+      if (m) resolve({ url: m[1], stop: () => child.kill("SIGTERM") })
+    })
+    child.on("exit", (code) => reject(new Error(`sandbox exited ${code}`)))
+  })
+
+/** Management API requests the sandbox has served so far (its control API). */
+export const requestCount = async (url) => {
+  const res = await fetch(`${url}/sandbox/stats`, {
+    headers: { "x-management-id": credentials.VOUCHERIFY_MANAGEMENT_ID, "x-management-token": credentials.VOUCHERIFY_MANAGEMENT_TOKEN }
+  })
+  return (await res.json()).requests
+}
+
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.floor(s.length / 2)]
+}

@@ -1,0 +1,43 @@
+// vwh cold start: `vwh --help` and `vwh webhooks list` (against a local sandbox), each as a ratio to `node -e 0`
+// measured in the same run, interleaved so machine noise hits all three alike. Median of N runs (default 15).
+// Usage: node cli-startup.mjs [--runs 15]   (build first: apps/cli and packages/sandbox, `node build.mjs`)
+import { spawnSync } from "node:child_process"
+import { parseArgs } from "node:util"
+import { cleanEnv, credentials, median, requireBuilt, startSandbox, vwhBin } from "./cli-common.mjs"
+
+const { values } = parseArgs({ options: { runs: { type: "string", default: "15" } } })
+const runs = Number(values.runs)
+requireBuilt()
+
+const sandbox = await startSandbox()
+const env = { ...cleanEnv(), ...credentials, VOUCHERIFY_API_URL: sandbox.url }
+
+const cases = {
+  "node -e 0": ["-e", "0"],
+  "vwh --help": [vwhBin, "--help"],
+  "vwh webhooks list": [vwhBin, "webhooks", "list", "--project", "proj_sandbox"]
+}
+
+const time = (args) => {
+  const start = process.hrtime.bigint()
+  const r = spawnSync(process.execPath, args, { env, stdio: ["ignore", "ignore", "pipe"] })
+  const ms = Number(process.hrtime.bigint() - start) / 1e6
+  if (r.status !== 0) throw new Error(`${args.join(" ")} exited ${r.status}: ${r.stderr}`)
+  return ms
+}
+
+try {
+  const samples = Object.fromEntries(Object.keys(cases).map((k) => [k, []]))
+  for (const args of Object.values(cases)) time(args) // warm the file cache
+  for (let i = 0; i < runs; i++) for (const [name, args] of Object.entries(cases)) samples[name].push(time(args))
+  const base = median(samples["node -e 0"])
+  console.log(`cold start, median of ${runs} (node ${process.version})`)
+  for (const [name, xs] of Object.entries(samples)) {
+    const m = median(xs)
+    console.log(`  ${name.padEnd(20)} ${m.toFixed(1).padStart(7)} ms  ${(m / base).toFixed(2)}× node`)
+  }
+  const help = median(samples["vwh --help"]) / base
+  console.log(`target: --help ≤ 2.00× node: ${help <= 2 ? "met" : "NOT met"} (${help.toFixed(2)}×)`)
+} finally {
+  sandbox.stop()
+}
