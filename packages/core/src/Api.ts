@@ -91,12 +91,10 @@ export class WebhooksGroup extends HttpApiGroup.make("webhooks")
   .addError(ApiBadGateway)
   .addError(ApiGatewayTimeout)
   .middleware(ManagementAuth)
-  .annotate(OpenApi.Title, "Webhooks")
-{}
+  .annotate(OpenApi.Title, "Webhooks") {}
 
 /** The Voucherify Management API's webhook endpoints: implemented by the sandbox and the proxy alike. */
 export class WebhooksApi extends HttpApi.make("voucherify-webhooks")
   .add(WebhooksGroup)
   .annotate(OpenApi.Title, "Voucherify Management API — webhooks")
-  .annotate(OpenApi.Version, "v1")
-{}
+  .annotate(OpenApi.Version, "v1") {}

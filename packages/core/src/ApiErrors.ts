@@ -7,7 +7,10 @@ import * as Schema from "effect/Schema"
  * error the first class's status. No `_tag` reaches the wire.
  */
 const errorFields = <const C extends number>(code: C) => ({
-  code: Schema.Literal(code).pipe(Schema.propertySignature, Schema.withConstructorDefault(() => code)),
+  code: Schema.Literal(code).pipe(
+    Schema.propertySignature,
+    Schema.withConstructorDefault(() => code)
+  ),
   key: Schema.optional(Schema.String),
   message: Schema.String,
   details: Schema.optional(Schema.String),

@@ -7,6 +7,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import type * as ParseResult from "effect/ParseResult"
 import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
@@ -15,7 +16,7 @@ import { WebhooksConfig } from "./Config.js"
 import { type CallContext, errorFromResponse } from "./ErrorMapping.js"
 import { AuthError, HttpError, type WebhooksError } from "./Errors.js"
 import { ProjectId, pathSegment, WebhookId } from "./Ids.js"
-import { fieldIssues, validate } from "./Validation.js"
+import { describeIssues, fieldIssues, validate } from "./Validation.js"
 import { userAgent } from "./Version.js"
 import {
   Webhook,
@@ -175,8 +176,14 @@ export class Webhooks extends Effect.Service<Webhooks>()("@voucherify-webhooks/c
         }
       })
 
+    // Built once: a decoder per response schema, not per call (measurable on the proxy's hot path).
+    const decoders = new Map<unknown, (text: string) => Effect.Effect<unknown, ParseResult.ParseError>>()
     const decodeBody = <A, I>(schema: Schema.Schema<A, I, never>, ctx: CallContext) => {
-      const decode = Schema.decodeUnknown(Schema.parseJson(schema))
+      let decode = decoders.get(schema) as ((text: string) => Effect.Effect<A, ParseResult.ParseError>) | undefined
+      if (decode === undefined) {
+        decode = Schema.decodeUnknown(Schema.parseJson(schema))
+        decoders.set(schema, decode)
+      }
       return (res: { readonly status: number; readonly text: string }) =>
         decode(res.text).pipe(
           Effect.mapError(
@@ -184,11 +191,9 @@ export class Webhooks extends Effect.Service<Webhooks>()("@voucherify-webhooks/c
               new HttpError({
                 reason: "decode",
                 status: res.status,
-                message: `Voucherify answered ${ctx.operation} with ${res.status} but the body is not what the API documents: ${fieldIssues(
-                  e
-                )
-                  .map((i) => (i.path ? `${i.path}: ${i.message}` : i.message))
-                  .join("; ")}`
+                message: `Voucherify answered ${ctx.operation} with ${res.status} but the body is not what the API documents: ${describeIssues(
+                  fieldIssues(e)
+                )}`
               })
           )
         )
