@@ -39,3 +39,8 @@ export class AmbiguousRemote extends Schema.TaggedError<AmbiguousRemote>()("Ambi
   targetUrl: Schema.String,
   webhookIds: Schema.Array(Schema.String)
 }) {}
+
+/** The sandbox could not start, e.g. its port is taken. */
+export class SandboxFailed extends Schema.TaggedError<SandboxFailed>()("SandboxFailed", {
+  message: Schema.String
+}) {}

@@ -63,6 +63,7 @@ export const exitCodeFor = (error: unknown): ExitCode => {
       return ExitCode.rateLimited
     case "HttpError":
     case "ListenError":
+    case "SandboxFailed":
       return ExitCode.http
     case "AmbiguousRemote":
       return ExitCode.conflict

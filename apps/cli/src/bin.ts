@@ -1,3 +1,10 @@
-import { main } from "./Cli.js"
+import { cachedHelp } from "./HelpCache.js"
 
-main(process.argv)
+const help = cachedHelp(process.argv.slice(2))
+if (help !== undefined) {
+  process.stdout.write(help)
+} else {
+  // Imported dynamically so that the cached-help path above never evaluates the CLI (esbuild inlines it lazily).
+  const { main } = await import("./Cli.js")
+  main(process.argv)
+}

@@ -163,6 +163,14 @@ describe("vwh events and help", () => {
     expect(Object.values(groups).flat()).toHaveLength(61)
   })
 
+  it("prints the same help from the build-time cache as live", async () => {
+    for (const path of [[], ["webhooks"], ["webhooks", "update"], ["apply"], ["listen"], ["sandbox"]]) {
+      const cached = await vwh([...path, "--help"])
+      const live = await vwh([...path, "-h"], { VWH_HELP_CACHE: "0" })
+      expect(cached.stdout, path.join(" ")).toBe(live.stdout)
+    }
+  })
+
   it("has help with examples on every command, and shell completions", async () => {
     for (const path of [[], ["webhooks"], ["webhooks", "create"], ["webhooks", "list"], ["webhooks", "get"], ["webhooks", "update"], ["webhooks", "delete"], ["events"], ["apply"], ["listen"], ["sandbox"]]) {
       const r = await vwh([...path, "--help"])

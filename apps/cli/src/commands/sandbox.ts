@@ -1,9 +1,12 @@
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
-import { UsageError } from "../CliErrors.js"
+import { SandboxFailed, UsageError } from "../CliErrors.js"
 import { describe } from "../Help.js"
-import { lazy } from "../Lazy.js"
+
+// A separate bundle next to this one (see build.mjs); the URL keeps esbuild from inlining it.
+const loadSandbox = () =>
+  import(new URL("./sandbox.js", import.meta.url).href) as Promise<typeof import("../SandboxMain.js")>
 
 export const sandbox = Command.make(
   "sandbox",
@@ -21,11 +24,12 @@ export const sandbox = Command.make(
       if (flags.port < 0 || flags.port > 65535) {
         return yield* new UsageError({ message: `--port ${flags.port}: use 0 to 65535` })
       }
-      // The sandbox (an HTTP server and the whole API) is loaded only for this command.
-      return yield* lazy(
-        () => import("@voucherify-webhooks/sandbox/Sandbox"),
-        (Sandbox) => Sandbox.run({ port: flags.port, host: flags.host, projects: flags.projects })
-      )
+      // Runs until interrupted (Ctrl-C aborts the signal, which stops the sandbox).
+      const result = yield* Effect.tryPromise({
+        try: (signal) => loadSandbox().then((m) => m.runSandbox(flags, signal)),
+        catch: (e) => new SandboxFailed({ message: `could not load the sandbox: ${e instanceof Error ? e.message : String(e)}` })
+      })
+      if (!result.ok) return yield* new SandboxFailed({ message: result.message })
     })
 ).pipe(
   Command.withDescription(
