@@ -26,7 +26,8 @@ export const credentials = {
   VOUCHERIFY_MANAGEMENT_TOKEN: "sandbox-management-token"
 }
 
-export const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("VOUCHERIFY_")))
+export const cleanEnv = () =>
+  Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("VOUCHERIFY_")))
 
 /** Starts the built sandbox on a free port; resolves with its URL and a stop(). */
 export const startSandbox = (projects = []) =>
@@ -47,7 +48,10 @@ export const startSandbox = (projects = []) =>
 /** Management API requests the sandbox has served so far (its control API). */
 export const requestCount = async (url) => {
   const res = await fetch(`${url}/sandbox/stats`, {
-    headers: { "x-management-id": credentials.VOUCHERIFY_MANAGEMENT_ID, "x-management-token": credentials.VOUCHERIFY_MANAGEMENT_TOKEN }
+    headers: {
+      "x-management-id": credentials.VOUCHERIFY_MANAGEMENT_ID,
+      "x-management-token": credentials.VOUCHERIFY_MANAGEMENT_TOKEN
+    }
   })
   return (await res.json()).requests
 }

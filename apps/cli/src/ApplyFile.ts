@@ -67,7 +67,8 @@ const validProjectIds = (projects: Readonly<Record<string, unknown>>) => {
 
 /** Bad project ids and duplicate target_urls in the raw content, so they are reported even when other entries fail to decode. */
 const rawProblems = (content: unknown): ReadonlyArray<FileProblem> => {
-  const projects = typeof content === "object" && content !== null ? (content as { projects?: unknown }).projects : undefined
+  const projects =
+    typeof content === "object" && content !== null ? (content as { projects?: unknown }).projects : undefined
   if (typeof projects !== "object" || projects === null) return []
   const problems: Array<FileProblem> = projectIdIssues(projects).map((issue) => ({
     path: formatPath(["projects", ...issue.path]),
@@ -136,18 +137,16 @@ export const decodeApplyFile = (file: string, content: unknown): Effect.Effect<A
     content !== null &&
     "allow_unknown_events" in content &&
     content.allow_unknown_events === true
-  const schema: Schema.Schema<
-    typeof ApplyFileSchema.Type,
-    typeof ApplyFileSchema.Encoded
-  > = anyEvent ? ApplyFileSchemaAnyEvent : ApplyFileSchema
+  const schema: Schema.Schema<typeof ApplyFileSchema.Type, typeof ApplyFileSchema.Encoded> = anyEvent
+    ? ApplyFileSchemaAnyEvent
+    : ApplyFileSchema
   return Schema.decodeUnknown(schema, { errors: "all", onExcessProperty: "error" })(content).pipe(
     Effect.mapError((error) => {
       const found = problemsOf(error)
       const seen = new Set(found.map((p) => `${p.path}\u0000${p.message}`))
-      const problems = [
-        ...found,
-        ...rawProblems(content).filter((p) => !seen.has(`${p.path}\u0000${p.message}`))
-      ].map((p) => ({ ...p, message: p.message.replace(unknownEventHint, fileHint) }))
+      const problems = [...found, ...rawProblems(content).filter((p) => !seen.has(`${p.path}\u0000${p.message}`))].map(
+        (p) => ({ ...p, message: p.message.replace(unknownEventHint, fileHint) })
+      )
       return new ApplyFileError({
         file,
         problems,
@@ -188,8 +187,7 @@ export const parseText = (file: string, text: string): Effect.Effect<unknown, Ap
     Effect.flatMap((yaml) =>
       Effect.try({
         try: () => yaml.parse(text, { uniqueKeys: true }) as unknown,
-        catch: (e) =>
-          unreadable(file, `not valid YAML (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`)
+        catch: (e) => unreadable(file, `not valid YAML (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`)
       })
     )
   )

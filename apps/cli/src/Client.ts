@@ -1,6 +1,6 @@
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { clusters } from "@voucherify-webhooks/core/Clusters"
-import { webhooksConfig, WebhooksConfig, type WebhooksConfigShape } from "@voucherify-webhooks/core/Config"
+import { WebhooksConfig, type WebhooksConfigShape, webhooksConfig } from "@voucherify-webhooks/core/Config"
 import { Webhooks } from "@voucherify-webhooks/core/Webhooks"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -54,9 +54,7 @@ export const resolveConfig = (flags: ConnectionFlags) =>
     }
     if (Option.isSome(flags.token)) {
       const output = yield* Output
-      yield* output.warn(
-        "--token is visible in shell history and the process list; prefer VOUCHERIFY_MANAGEMENT_TOKEN"
-      )
+      yield* output.warn("--token is visible in shell history and the process list; prefer VOUCHERIFY_MANAGEMENT_TOKEN")
     }
     const envId = Option.map(env.credentials, (c) => c.managementId)
     const envToken = Option.map(env.credentials, (c) => c.managementToken)

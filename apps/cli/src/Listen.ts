@@ -69,7 +69,15 @@ export const judge = (
 }
 
 // Headers that describe one hop, not the delivery; fetch sets its own.
-const hopHeaders = new Set(["host", "connection", "content-length", "transfer-encoding", "keep-alive", "expect", "upgrade"])
+const hopHeaders = new Set([
+  "host",
+  "connection",
+  "content-length",
+  "transfer-encoding",
+  "keep-alive",
+  "expect",
+  "upgrade"
+])
 
 export const forwardHeaders = (headers: IncomingHttpHeaders): Record<string, string> => {
   const out: Record<string, string> = {}

@@ -116,7 +116,9 @@ export const pendingChanges = (summary: Summary): number => summary.create + sum
 export const ambiguityMessage = (plan: Extract<ProjectPlan, { _tag: "Ambiguous" }>): string =>
   `project ${plan.projectId} skipped: ${plan.duplicates
     .map((d) => `${d.ids.length} webhooks (${d.ids.join(", ")}) have target_url ${d.targetUrl}`)
-    .join("; ")}; apply matches by target_url and will not guess: delete the extra one with \`vwh webhooks delete --project ${plan.projectId} <id>\``
+    .join(
+      "; "
+    )}; apply matches by target_url and will not guess: delete the extra one with \`vwh webhooks delete --project ${plan.projectId} <id>\``
 
 const list = (events: ReadonlyArray<string>) => events.join(", ")
 
@@ -144,7 +146,8 @@ export const renderPlan = (plans: ReadonlyArray<ProjectPlan>): ReadonlyArray<str
             if (added.length > 0) lines.push(`      events: + ${list(added)}`)
             if (removed.length > 0) lines.push(`      events: - ${list(removed)}`)
           }
-          if (action.changes.active) lines.push(`      active: ${action.changes.active.from} → ${action.changes.active.to}`)
+          if (action.changes.active)
+            lines.push(`      active: ${action.changes.active.from} → ${action.changes.active.to}`)
           break
         case "Delete":
           lines.push(`  - delete     ${action.current.target_url} (${action.current.id})`)

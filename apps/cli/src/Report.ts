@@ -13,7 +13,8 @@ export const oneLine = (text: string): string =>
     .filter((l) => l.length > 0)
     .join("; ")
 
-const field = (error: object, name: string): unknown => (name in error ? (error as Record<string, unknown>)[name] : undefined)
+const field = (error: object, name: string): unknown =>
+  name in error ? (error as Record<string, unknown>)[name] : undefined
 
 /** The one line that tells what failed, why and what to do; request_id included whenever Voucherify sent one. */
 export const describeError = (error: unknown): string => {

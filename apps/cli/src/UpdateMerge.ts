@@ -71,9 +71,11 @@ export const mergeUpdate = (current: RemoteWebhook, flags: UpdateFlags): Either.
   }
   events = events.filter((e) => !flags.removeEvents.includes(e))
   if (events.length === 0) {
-    return Either.left(new UsageError({ message: 
-      `the update would leave webhook ${current.id} with no events; keep at least one, or delete it with \`vwh webhooks delete\``
-    }))
+    return Either.left(
+      new UsageError({
+        message: `the update would leave webhook ${current.id} with no events; keep at least one, or delete it with \`vwh webhooks delete\``
+      })
+    )
   }
   const typed = new Set([...flags.events, ...flags.addEvents])
   return Either.right({

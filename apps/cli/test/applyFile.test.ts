@@ -27,7 +27,11 @@ describe("apply file validation", () => {
     expect(found).toContain('projects.proj_x[2].target_url: must use http or https, not "ftp"')
     expect(found).toContain("projects.proj_x[2].events: must list at least one event (see `vwh events`)")
     expect(found.some((p) => p.startsWith("projects.proj_x[3].extra: is unexpected"))).toBe(true)
-    expect(found.some((p) => p.startsWith('projects.proj_x[3].target_url: "https://a.example/h" is already the target_url of entry [0]'))).toBe(true)
+    expect(
+      found.some((p) =>
+        p.startsWith('projects.proj_x[3].target_url: "https://a.example/h" is already the target_url of entry [0]')
+      )
+    ).toBe(true)
     expect(found).toContain('projects["proj y"]: project id must not contain whitespace: "proj y"')
   })
 
@@ -38,11 +42,18 @@ describe("apply file validation", () => {
 
   it("defaults active to true and keeps the file's order", () => {
     const file = Effect.runSync(
-      decodeApplyFile("w.json", { projects: { proj_x: [{ target_url: "https://a.example/h", events: ["voucher.created"] }] } })
+      decodeApplyFile("w.json", {
+        projects: { proj_x: [{ target_url: "https://a.example/h", events: ["voucher.created"] }] }
+      })
     )
     expect(file).toEqual({
       allowUnknownEvents: false,
-      projects: [{ projectId: "proj_x", webhooks: [{ target_url: "https://a.example/h", events: ["voucher.created"], active: true }] }]
+      projects: [
+        {
+          projectId: "proj_x",
+          webhooks: [{ target_url: "https://a.example/h", events: ["voucher.created"], active: true }]
+        }
+      ]
     })
   })
 
@@ -53,7 +64,7 @@ describe("apply file validation", () => {
   })
 
   it("requires projects", () => {
-    expect(problems({})).toEqual(['projects: is missing'])
+    expect(problems({})).toEqual(["projects: is missing"])
   })
 
   it("parses YAML and JSON by extension", async () => {

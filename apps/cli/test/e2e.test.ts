@@ -64,7 +64,20 @@ describe("vwh webhooks", () => {
     expect(json<Wh>(got.stdout).id).toBe(created.id)
 
     const updated = await vwh(
-      ["webhooks", "update", "--project", "proj_a", created.id, "--add-event", "redemption.failed", "--remove-event", "voucher.published", "--inactive", "-o", "json"],
+      [
+        "webhooks",
+        "update",
+        "--project",
+        "proj_a",
+        created.id,
+        "--add-event",
+        "redemption.failed",
+        "--remove-event",
+        "voucher.published",
+        "--inactive",
+        "-o",
+        "json"
+      ],
       s.env
     )
     expect(updated.code).toBe(0)
@@ -74,8 +87,15 @@ describe("vwh webhooks", () => {
       active: false
     })
     // A change of URL alone keeps the events and the inactive state.
-    const moved = await vwh(["webhooks", "update", "-p", "proj_a", created.id, "--url", "https://example.com/b", "-o", "json"], s.env)
-    expect(json<Wh>(moved.stdout)).toMatchObject({ target_url: "https://example.com/b", active: false, events: ["redemption.succeeded", "redemption.failed"] })
+    const moved = await vwh(
+      ["webhooks", "update", "-p", "proj_a", created.id, "--url", "https://example.com/b", "-o", "json"],
+      s.env
+    )
+    expect(json<Wh>(moved.stdout)).toMatchObject({
+      target_url: "https://example.com/b",
+      active: false,
+      events: ["redemption.succeeded", "redemption.failed"]
+    })
 
     const deleted = await vwh(["webhooks", "delete", "--project", "proj_a", "--yes", created.id], s.env)
     expect(deleted.code).toBe(0)
@@ -108,7 +128,10 @@ describe("vwh webhooks", () => {
       expect(r.stderr).toMatch(/^vwh: /)
       expect(r.stderr).not.toMatch(/\n\s+at /)
     }
-    const suggestion = await vwh(["webhooks", "create", "-p", "proj_a", "--url", "https://x.example", "-e", "redemption.suceeded"], s.env)
+    const suggestion = await vwh(
+      ["webhooks", "create", "-p", "proj_a", "--url", "https://x.example", "-e", "redemption.suceeded"],
+      s.env
+    )
     expect(suggestion.stderr).toContain('did you mean "redemption.succeeded"')
     const config = await vwh(["webhooks", "list", "-p", "proj_a"], { ...s.env, VOUCHERIFY_TIMEOUT: "soon" })
     expect(config.code).toBe(2)
@@ -116,7 +139,10 @@ describe("vwh webhooks", () => {
   })
 
   it("exit 3 with a wrong token, which is never printed", async () => {
-    const r = await vwh(["webhooks", "list", "--project", "proj_a"], { ...s.env, VOUCHERIFY_MANAGEMENT_TOKEN: "wrong-token-123" })
+    const r = await vwh(["webhooks", "list", "--project", "proj_a"], {
+      ...s.env,
+      VOUCHERIFY_MANAGEMENT_TOKEN: "wrong-token-123"
+    })
     expect(r.code).toBe(3)
     expect(r.stderr).toMatch(/401.*request_id v-/)
     expect(r.stderr).not.toContain("wrong-token-123")
@@ -124,7 +150,9 @@ describe("vwh webhooks", () => {
     expect(flag.code).toBe(3)
     expect(flag.stderr).toContain("warning: --token")
     expect(flag.stderr).not.toContain("wrong-token-456")
-    const none = await vwh(["webhooks", "list", "--project", "proj_a"], { VOUCHERIFY_API_URL: s.env.VOUCHERIFY_API_URL! })
+    const none = await vwh(["webhooks", "list", "--project", "proj_a"], {
+      VOUCHERIFY_API_URL: s.env.VOUCHERIFY_API_URL!
+    })
     expect(none.code).toBe(3)
   })
 
@@ -138,7 +166,10 @@ describe("vwh webhooks", () => {
   it("exit 5 when still rate limited after the client's retries", async () => {
     await s.run(s.sandbox.setRateLimit({ limit: 1, windowMs: 60_000 }))
     expect((await vwh(["webhooks", "list", "--project", "proj_a"], s.env)).code).toBe(0)
-    const r = await vwh(["webhooks", "list", "--project", "proj_a"], { ...s.env, VOUCHERIFY_MAX_RETRY_AFTER: "1 second" })
+    const r = await vwh(["webhooks", "list", "--project", "proj_a"], {
+      ...s.env,
+      VOUCHERIFY_MAX_RETRY_AFTER: "1 second"
+    })
     expect(r.code).toBe(5)
     expect(r.stderr).toMatch(/rate limit.*retry in \d+ s/)
   })
@@ -172,7 +203,19 @@ describe("vwh events and help", () => {
   })
 
   it("has help with examples on every command, and shell completions", async () => {
-    for (const path of [[], ["webhooks"], ["webhooks", "create"], ["webhooks", "list"], ["webhooks", "get"], ["webhooks", "update"], ["webhooks", "delete"], ["events"], ["apply"], ["listen"], ["sandbox"]]) {
+    for (const path of [
+      [],
+      ["webhooks"],
+      ["webhooks", "create"],
+      ["webhooks", "list"],
+      ["webhooks", "get"],
+      ["webhooks", "update"],
+      ["webhooks", "delete"],
+      ["events"],
+      ["apply"],
+      ["listen"],
+      ["sandbox"]
+    ]) {
       const r = await vwh([...path, "--help"])
       expect(r.code, path.join(" ")).toBe(0)
       expect(r.stdout, path.join(" ")).toContain("EXAMPLES")
@@ -220,7 +263,10 @@ projects:
     const applied = await vwh(["apply", "-f", path, "--prune", "--output", "json"], s.env)
     expect(applied.code).toBe(0)
     expect(await requests(s)).toBe(before + 6)
-    const report = json<{ summary: Record<string, number>; projects: Array<{ actions: Array<{ action: string; result?: { ok: boolean } }> }> }>(applied.stdout)
+    const report = json<{
+      summary: Record<string, number>
+      projects: Array<{ actions: Array<{ action: string; result?: { ok: boolean } }> }>
+    }>(applied.stdout)
     expect(report.summary).toMatchObject({ create: 2, update: 1, delete: 1, unchanged: 0 })
     expect(report.projects.flatMap((p) => p.actions).every((a) => a.action === "unchanged" || a.result?.ok)).toBe(true)
 
@@ -254,7 +300,9 @@ projects:
     const r = await vwh(["apply", "-f", path], s.env)
     expect(r.code).toBe(2)
     expect(await requests(s)).toBe(before)
-    expect(r.stderr).toContain('projects.proj_a[1].events[1]: unknown event "redemption.suceeded" (did you mean "redemption.succeeded"?)')
+    expect(r.stderr).toContain(
+      'projects.proj_a[1].events[1]: unknown event "redemption.suceeded" (did you mean "redemption.succeeded"?)'
+    )
     expect(r.stderr).toContain("projects.proj_a[1].target_url:")
     expect(r.stderr).toMatch(/not valid \(2 problems\); nothing was sent/)
     expect(r.stderr).not.toMatch(/\n\s+at /)
@@ -294,16 +342,28 @@ describe("vwh listen", () => {
       const good = await fetch(`${url}/anything`, {
         method: "POST",
         body,
-        headers: { "content-type": "application/json", "x-voucherify-signature": signPayload(body, secret), "x-extra": "kept" }
+        headers: {
+          "content-type": "application/json",
+          "x-voucherify-signature": signPayload(body, secret),
+          "x-extra": "kept"
+        }
       })
       expect(good.status).toBe(200)
-      const bad = await fetch(url, { method: "POST", body, headers: { "x-voucherify-signature": signPayload(body, "nope") } })
+      const bad = await fetch(url, {
+        method: "POST",
+        body,
+        headers: { "x-voucherify-signature": signPayload(body, "nope") }
+      })
       expect(bad.status).toBe(401)
       const missing = await fetch(url, { method: "POST", body })
       expect(missing.status).toBe(401)
 
       await waitFor(() => listener.stdout().includes("\n"))
-      const lines = listener.stdout().trim().split("\n").map((l) => json<{ type: string; verified: boolean; forward: { status: number } }>(l))
+      const lines = listener
+        .stdout()
+        .trim()
+        .split("\n")
+        .map((l) => json<{ type: string; verified: boolean; forward: { status: number } }>(l))
       expect(lines).toHaveLength(1)
       expect(lines[0]).toMatchObject({ type: "voucher.created", verified: true, forward: { status: 200 } })
       expect(app.received).toHaveLength(1)
@@ -320,7 +380,11 @@ describe("vwh listen", () => {
 
   it("receives the sandbox's signed deliveries end to end", async () => {
     const secret = Redacted.value(await s.run(s.sandbox.projectSecret("proj_a")))
-    const listener = await vwhBackground(["listen", "--port", "0", "--event", "redemption.succeeded"], { VOUCHERIFY_WEBHOOK_SECRET: secret }, /listening on (http:\/\/127\.0\.0\.1:\d+)\//)
+    const listener = await vwhBackground(
+      ["listen", "--port", "0", "--event", "redemption.succeeded"],
+      { VOUCHERIFY_WEBHOOK_SECRET: secret },
+      /listening on (http:\/\/127\.0\.0\.1:\d+)\//
+    )
     try {
       await create("proj_a", `${listener.match[1]}/wh`, "redemption.succeeded", "voucher.created")
       await s.run(s.sandbox.raiseEvent("proj_a", "voucher.created"))
@@ -343,7 +407,12 @@ describe("vwh listen", () => {
 
 describe("vwh sandbox", () => {
   it("starts, prints the banner, serves the API and stops on Ctrl-C", async () => {
-    const sb = await vwhBackground(["sandbox", "--port", "0", "--project", "proj_z"], {}, /listening on (http:\/\/127\.0\.0\.1:\d+)/, "stdout")
+    const sb = await vwhBackground(
+      ["sandbox", "--port", "0", "--project", "proj_z"],
+      {},
+      /listening on (http:\/\/127\.0\.0\.1:\d+)/,
+      "stdout"
+    )
     try {
       expect(sb.stdout()).toContain("proj_z  webhook secret: whsec_")
       const r = await vwh(["webhooks", "list", "-p", "proj_z", "-o", "json", "--base-url", sb.match[1]!], {

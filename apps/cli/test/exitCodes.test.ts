@@ -1,6 +1,12 @@
-import * as ValidationError from "@effect/cli/ValidationError"
 import * as HelpDoc from "@effect/cli/HelpDoc"
-import { AuthError, HttpError, NotFoundError, RateLimitError, ValidationError as CoreValidation } from "@voucherify-webhooks/core/Errors"
+import * as ValidationError from "@effect/cli/ValidationError"
+import {
+  AuthError,
+  ValidationError as CoreValidation,
+  HttpError,
+  NotFoundError,
+  RateLimitError
+} from "@voucherify-webhooks/core/Errors"
 import * as ConfigError from "effect/ConfigError"
 import { describe, expect, it } from "vitest"
 import { AmbiguousRemote, ApplyFileError, ApplyIncomplete, DriftDetected, UsageError } from "../src/CliErrors.js"
@@ -29,9 +35,9 @@ describe("exit codes", () => {
   })
 
   it("describes every error in one line, with the request_id", () => {
-    expect(describeError(new NotFoundError({ message: "No such webhook", resource: "webhook", request_id: "v-1" }))).toBe(
-      "No such webhook (request_id v-1)"
-    )
+    expect(
+      describeError(new NotFoundError({ message: "No such webhook", resource: "webhook", request_id: "v-1" }))
+    ).toBe("No such webhook (request_id v-1)")
     expect(describeError(ValidationError.missingFlag(HelpDoc.p("Expected to find option: '--project'")))).toBe(
       "Expected to find option: '--project' (see `vwh --help`)"
     )

@@ -41,7 +41,10 @@ export interface Result {
 
 /** The environment minus anything VOUCHERIFY_*, so the developer's own settings never leak into a test. */
 const cleanEnv = () =>
-  Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("VOUCHERIFY_"))) as Record<string, string>
+  Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("VOUCHERIFY_"))) as Record<
+    string,
+    string
+  >
 
 /** Runs the built bin as a child process; stdin is a pipe (not a TTY). */
 export const vwh = (args: ReadonlyArray<string>, env: Record<string, string> = {}): Promise<Result> =>
@@ -67,36 +70,39 @@ export const vwhBackground = (
   ready: RegExp,
   stream: "stdout" | "stderr" = "stderr"
 ) =>
-  new Promise<{ match: RegExpMatchArray; stdout: () => string; stderr: () => string; stop: () => Promise<number | null> }>(
-    (resolve, reject) => {
-      const child = spawn(process.execPath, [bin, ...args], { env: { ...cleanEnv(), ...env }, stdio: "pipe" })
-      let stdout = ""
-      let stderr = ""
-      const exited = new Promise<number | null>((r) => child.on("close", r))
-      const check = () => {
-        const match = (stream === "stdout" ? stdout : stderr).match(ready)
-        if (match)
-          resolve({
-            match,
-            stdout: () => stdout,
-            stderr: () => stderr,
-            stop: () => {
-              child.kill("SIGINT")
-              return exited
-            }
-          })
-      }
-      child.stdout.on("data", (d) => {
-        stdout += d
-        check()
-      })
-      child.stderr.on("data", (d) => {
-        stderr += d
-        check()
-      })
-      child.on("close", (code) => reject(new Error(`exited ${code} before ready: ${stderr}`)))
+  new Promise<{
+    match: RegExpMatchArray
+    stdout: () => string
+    stderr: () => string
+    stop: () => Promise<number | null>
+  }>((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...cleanEnv(), ...env }, stdio: "pipe" })
+    let stdout = ""
+    let stderr = ""
+    const exited = new Promise<number | null>((r) => child.on("close", r))
+    const check = () => {
+      const match = (stream === "stdout" ? stdout : stderr).match(ready)
+      if (match)
+        resolve({
+          match,
+          stdout: () => stdout,
+          stderr: () => stderr,
+          stop: () => {
+            child.kill("SIGINT")
+            return exited
+          }
+        })
     }
-  )
+    child.stdout.on("data", (d) => {
+      stdout += d
+      check()
+    })
+    child.stderr.on("data", (d) => {
+      stderr += d
+      check()
+    })
+    child.on("close", (code) => reject(new Error(`exited ${code} before ready: ${stderr}`)))
+  })
 
 export interface Received {
   readonly headers: IncomingHttpHeaders

@@ -23,7 +23,14 @@ describe("listen: judging a delivery", () => {
     expect(verdict).toMatchObject({ _tag: "Accepted", wanted: false })
   })
   it("forwards the delivery's headers, not the hop's", () => {
-    expect(forwardHeaders({ host: "x", "content-length": "3", "x-voucherify-signature": "s", "content-type": "application/json" })).toEqual({
+    expect(
+      forwardHeaders({
+        host: "x",
+        "content-length": "3",
+        "x-voucherify-signature": "s",
+        "content-type": "application/json"
+      })
+    ).toEqual({
       "x-voucherify-signature": "s",
       "content-type": "application/json"
     })

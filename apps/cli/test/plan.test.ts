@@ -66,7 +66,11 @@ describe("planProject", () => {
   it("refuses to guess when two remote webhooks share a target_url", () => {
     const dup = [...current, remote("wh_4", "https://a", ["x.y"])]
     const plan = planProject("proj_x", desired, dup, { prune: false })
-    expect(plan).toEqual({ _tag: "Ambiguous", projectId: "proj_x", duplicates: [{ targetUrl: "https://a", ids: ["wh_1", "wh_4"] }] })
+    expect(plan).toEqual({
+      _tag: "Ambiguous",
+      projectId: "proj_x",
+      duplicates: [{ targetUrl: "https://a", ids: ["wh_1", "wh_4"] }]
+    })
     expect(renderPlan([plan]).join("\n")).toContain("wh_1, wh_4")
     expect(summarize([plan]).ambiguousProjects).toBe(1)
   })

@@ -25,10 +25,9 @@ describe("update merge", () => {
   })
 
   it("adds and removes events, replaces them with --event", () => {
-    expect(Either.getOrThrow(merge({ addEvents: ["redemption.failed"], removeEvents: ["voucher.created"] })).body.events).toEqual([
-      "voucher.deleted",
-      "redemption.failed"
-    ])
+    expect(
+      Either.getOrThrow(merge({ addEvents: ["redemption.failed"], removeEvents: ["voucher.created"] })).body.events
+    ).toEqual(["voucher.deleted", "redemption.failed"])
     expect(Either.getOrThrow(merge({ events: ["redemption.failed"], active: Option.some(true) })).body).toEqual({
       target_url: "https://a",
       events: ["redemption.failed"],

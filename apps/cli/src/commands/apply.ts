@@ -23,7 +23,11 @@ export const apply = Command.make(
       Options.withDescription("how many API calls run at once")
     )
   },
-  (flags) => lazy(() => import("../handlers/apply.js"), (h) => h.apply(flags))
+  (flags) =>
+    lazy(
+      () => import("../handlers/apply.js"),
+      (h) => h.apply(flags)
+    )
 ).pipe(
   Command.withDescription(
     describe(

@@ -59,7 +59,7 @@ export const listen = Command.make(
       "Receive webhook deliveries locally: verify x-voucherify-signature over the raw body, print one line per event, answer 200 at once (401 for a bad or missing signature), optionally forward.",
       [
         "VOUCHERIFY_WEBHOOK_SECRET=… vwh listen --port 4343",
-        "vwh listen --secret \"$SECRET\" --forward-to http://localhost:3000/webhooks --event redemption.succeeded",
+        'vwh listen --secret "$SECRET" --forward-to http://localhost:3000/webhooks --event redemption.succeeded',
         "vwh listen --output json | jq .type"
       ]
     )

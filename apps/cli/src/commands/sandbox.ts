@@ -27,7 +27,8 @@ export const sandbox = Command.make(
       // Runs until interrupted (Ctrl-C aborts the signal, which stops the sandbox).
       const result = yield* Effect.tryPromise({
         try: (signal) => loadSandbox().then((m) => m.runSandbox(flags, signal)),
-        catch: (e) => new SandboxFailed({ message: `could not load the sandbox: ${e instanceof Error ? e.message : String(e)}` })
+        catch: (e) =>
+          new SandboxFailed({ message: `could not load the sandbox: ${e instanceof Error ? e.message : String(e)}` })
       })
       if (!result.ok) return yield* new SandboxFailed({ message: result.message })
     })

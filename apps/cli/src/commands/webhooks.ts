@@ -13,7 +13,9 @@ const project = Options.text("project").pipe(
 )
 const webhookId = Args.text({ name: "ID" }).pipe(Args.withDescription("webhook id, e.g. wh_Fk1HzL9lqC1lpuIFxp3TShB4"))
 const allowUnknownEvents = Options.boolean("allow-unknown-events").pipe(
-  Options.withDescription("accept well-formed event names this release does not know (Voucherify adds events over time)")
+  Options.withDescription(
+    "accept well-formed event names this release does not know (Voucherify adds events over time)"
+  )
 )
 
 const create = Command.make(
@@ -81,14 +83,11 @@ const update = Command.make(
   (flags) => lazy(handlers, (h) => h.update(flags))
 ).pipe(
   Command.withDescription(
-    describe(
-      "Change a webhook. Reads it first and sends a full replace, so every field you do not name is kept.",
-      [
-        "vwh webhooks update --project proj_x wh_Fk1HzL9lqC1lpuIFxp3TShB4 --add-event redemption.failed",
-        "vwh webhooks update -p proj_x wh_Fk1HzL9lqC1lpuIFxp3TShB4 --inactive",
-        "vwh webhooks update -p proj_x wh_Fk1HzL9lqC1lpuIFxp3TShB4 --url https://example.com/new -e voucher.published"
-      ]
-    )
+    describe("Change a webhook. Reads it first and sends a full replace, so every field you do not name is kept.", [
+      "vwh webhooks update --project proj_x wh_Fk1HzL9lqC1lpuIFxp3TShB4 --add-event redemption.failed",
+      "vwh webhooks update -p proj_x wh_Fk1HzL9lqC1lpuIFxp3TShB4 --inactive",
+      "vwh webhooks update -p proj_x wh_Fk1HzL9lqC1lpuIFxp3TShB4 --url https://example.com/new -e voucher.published"
+    ])
   )
 )
 

@@ -137,7 +137,9 @@ export const apply = (flags: ApplyFlags) =>
             Effect.matchEffect({
               onSuccess: (id) =>
                 Effect.sync(() => outcomes.set(action, { ok: true, id })).pipe(
-                  Effect.zipRight(output.info(`✓ ${projectId}: ${label(action)}${action._tag === "Create" ? ` → ${id}` : ""}`))
+                  Effect.zipRight(
+                    output.info(`✓ ${projectId}: ${label(action)}${action._tag === "Create" ? ` → ${id}` : ""}`)
+                  )
                 ),
               onFailure: (error) =>
                 Effect.sync(() => {

@@ -121,7 +121,9 @@ export const update = (
 const confirm = (question: string) =>
   Effect.acquireUseRelease(
     Effect.promise(() =>
-      import("node:readline/promises").then((rl) => rl.createInterface({ input: process.stdin, output: process.stderr }))
+      import("node:readline/promises").then((rl) =>
+        rl.createInterface({ input: process.stdin, output: process.stderr })
+      )
     ),
     (rl) => Effect.promise(() => rl.question(`${question} [y/N] `)),
     (rl) => Effect.sync(() => rl.close())
