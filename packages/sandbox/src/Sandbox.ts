@@ -11,7 +11,7 @@ import type { FaultSettings } from "./Faults.js"
 import { type ResolvedOptions, resolveOptions, type SandboxCredentials, type SandboxOptions } from "./Options.js"
 import type { RateLimitSettings } from "./RateLimit.js"
 import { sandboxLayer } from "./Server.js"
-import { type ProjectInfo, State } from "./State.js"
+import { type ProjectInfo, State, type WebhookInput, type WebhookRecord } from "./State.js"
 
 export type { ControlSettings, PlanSettings } from "./Controls.js"
 export type { DeliveryAttempt, DeliveryRecord, DeliveryStatus, RaisedEvent } from "./Deliveries.js"
@@ -20,7 +20,7 @@ export { SandboxError } from "./Errors.js"
 export type { FaultSettings } from "./Faults.js"
 export { defaultProject, demoCredentials, type SandboxCredentials, type SandboxOptions } from "./Options.js"
 export type { RateLimitSettings } from "./RateLimit.js"
-export type { ProjectInfo } from "./State.js"
+export type { ProjectInfo, WebhookInput, WebhookRecord } from "./State.js"
 
 /** A running sandbox: where it listens, its credentials, and the operations its control API offers. */
 export class Sandbox extends Context.Tag("@voucherify-webhooks/sandbox/Sandbox")<
@@ -38,6 +38,11 @@ export class Sandbox extends Context.Tag("@voucherify-webhooks/sandbox/Sandbox")
     ) => Effect.Effect<RaisedEvent, SandboxError>
     /** The secret deliveries of this project are signed with (x-voucherify-signature). */
     readonly projectSecret: (projectId: string) => Effect.Effect<Redacted.Redacted<string>, SandboxError>
+    /** Puts a webhook in place under a chosen id, as contract tests' provider states need. */
+    readonly seedWebhook: (
+      projectId: string,
+      webhook: WebhookInput & { readonly id: string }
+    ) => Effect.Effect<WebhookRecord, SandboxError>
     /** Idempotent: adding an existing project is a no-op. */
     readonly addProject: (projectId: string) => Effect.Effect<void, SandboxError>
     readonly projects: Effect.Effect<ReadonlyArray<ProjectInfo>>
@@ -81,6 +86,7 @@ const make = (options: ResolvedOptions) =>
       credentials: options.credentials,
       raiseEvent: deliveries.raise,
       projectSecret: state.secret,
+      seedWebhook: (projectId, { id, ...input }) => state.create(projectId, input, id),
       addProject: (id) => Effect.asVoid(state.addProject(id)),
       projects: state.projects,
       setRateLimit: (s) => Effect.asVoid(controls.setRateLimit(s)),

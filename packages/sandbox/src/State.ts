@@ -34,7 +34,8 @@ export interface StateShape {
   readonly secret: (projectId: string) => Effect.Effect<Redacted.Redacted<string>, SandboxError>
   readonly list: (projectId: string) => Effect.Effect<ReadonlyArray<WebhookRecord>, SandboxError>
   readonly get: (projectId: string, webhookId: string) => Effect.Effect<WebhookRecord, SandboxError>
-  readonly create: (projectId: string, input: WebhookInput) => Effect.Effect<WebhookRecord, SandboxError>
+  /** `id` seeds a webhook under a chosen id (contract tests name their states); otherwise one is minted. */
+  readonly create: (projectId: string, input: WebhookInput, id?: string) => Effect.Effect<WebhookRecord, SandboxError>
   readonly update: (
     projectId: string,
     webhookId: string,
@@ -126,8 +127,13 @@ export const makeState = (
       secret: (id) => Effect.map(project(id), (p) => secretFor(p.id)),
       list: (id) => Effect.map(project(id), (p) => Array.from(p.webhooks.values())),
       get: (projectId, webhookId) => Effect.map(webhook(projectId, webhookId), (found) => found.webhook),
-      create: (projectId, input) =>
+      create: (projectId, input, id) =>
         Effect.flatMap(project(projectId), (p) => {
+          if (id !== undefined && (!/^wh_[A-Za-z0-9]{1,64}$/.test(id) || p.webhooks.has(id))) {
+            return Effect.fail(
+              new SandboxError({ reason: "invalid", message: `Cannot seed webhook ${id}: not a wh_ id, or taken` })
+            )
+          }
           if (p.webhooks.size >= limits.webhooksPerProject) {
             return Effect.fail(
               new SandboxError({
@@ -136,7 +142,7 @@ export const makeState = (
               })
             )
           }
-          const record: WebhookRecord = { id: Ids.webhookId(), created_at: new Date(), ...input }
+          const record: WebhookRecord = { id: id ?? Ids.webhookId(), created_at: new Date(), ...input }
           p.webhooks.set(record.id, record)
           return Effect.succeed(record)
         }),

@@ -1,3 +1,4 @@
+import * as Effect from "effect/Effect"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { limits } from "../src/State.js"
 import { type Started, start } from "./harness.js"
@@ -24,6 +25,24 @@ describe("control API", () => {
       expect(res.status).toBe(401)
       expect(res.json()).toMatchObject({ code: 401, key: "unauthorized", message: "Unauthorized" })
     }
+  })
+
+  it("seeds a webhook under a chosen id (for contract provider states), once", async () => {
+    const seeded = await s.run(
+      s.sandbox.seedWebhook("proj_sandbox", { id: "wh_SEEDED000000000000000001", ...body, active: false })
+    )
+    expect(seeded.id).toBe("wh_SEEDED000000000000000001")
+    const got = await s.call("GET", `${base}/wh_SEEDED000000000000000001`)
+    expect(got.status).toBe(200)
+    expect(got.json()).toMatchObject({ id: "wh_SEEDED000000000000000001", active: false, ...body })
+    const again = await s.run(
+      Effect.either(s.sandbox.seedWebhook("proj_sandbox", { id: "wh_SEEDED000000000000000001", ...body, active: true }))
+    )
+    expect(again._tag).toBe("Left")
+    const bad = await s.run(
+      Effect.either(s.sandbox.seedWebhook("proj_sandbox", { id: "hook-1", ...body, active: true }))
+    )
+    expect(bad._tag).toBe("Left")
   })
 
   it("lists the initial projects, proj_sandbox always among them, and adds projects idempotently", async () => {
