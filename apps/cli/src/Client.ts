@@ -1,4 +1,4 @@
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { clusters } from "@voucherify-webhooks/core/Clusters"
 import { WebhooksConfig, type WebhooksConfigShape, webhooksConfig } from "@voucherify-webhooks/core/Config"
 import { Webhooks } from "@voucherify-webhooks/core/Webhooks"
@@ -79,5 +79,5 @@ export const resolveConfig = (flags: ConnectionFlags) =>
 export const clientLayer = (flags: ConnectionFlags) =>
   Webhooks.Default.pipe(
     Layer.provide(Layer.effect(WebhooksConfig, resolveConfig(flags))),
-    Layer.provide(FetchHttpClient.layer)
+    Layer.provide(NodeHttpClient.layer)
   )
