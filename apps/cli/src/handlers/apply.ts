@@ -157,7 +157,14 @@ export const apply = (flags: ApplyFlags) =>
         file: flags.file,
         dry_run: flags.dryRun,
         prune: flags.prune,
-        summary,
+        summary: {
+          create: summary.create,
+          update: summary.update,
+          delete: summary.delete,
+          unchanged: summary.unchanged,
+          unmanaged: summary.unmanaged,
+          ambiguous_projects: summary.ambiguousProjects
+        },
         pending,
         projects: planJson(plans).map((p) =>
           "actions" in p
