@@ -1,6 +1,6 @@
 /** Kept in step with package.json (a test checks); sent as the User-Agent on every request. */
 export const packageName = "@voucherify-webhooks/core"
 export const version = "0.1.0"
-export const userAgent = `voucherify-webhooks-core/${version} (+https://github.com/voucherify-webhooks; node ${
+export const userAgent = `voucherify-webhooks-core/${version} (node ${
   typeof process === "undefined" ? "unknown" : process.versions.node
 })`
