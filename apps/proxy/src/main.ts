@@ -137,7 +137,7 @@ const banner = (url: string, target: Upstream.UpstreamTargetShape) => {
       `    curl -s -X POST ${url}/management/v1/projects/${project}/webhooks -H "X-Management-Id: demo" \\`,
       `      -H "X-Management-Token: ${token}" -H 'content-type: application/json' \\`,
       `      -d '{"target_url":"https://example.com/hooks","events":["redemption.succeeded"]}'`,
-      `    vwh --base-url ${url} list --project ${project}   # with the exports above`
+      `    vwh webhooks list --project ${project}   # with the exports above (VOUCHERIFY_API_URL points vwh here)`
     )
   }
   lines.push("", `  Docs: ${url}/docs   OpenAPI: ${url}/openapi.json   Ops: /healthz /readyz /metrics`, "")
