@@ -1,10 +1,10 @@
+import { randomBytes } from "node:crypto"
 import * as HttpApi from "@effect/platform/HttpApi"
 import * as HttpApiError from "@effect/platform/HttpApiError"
 import * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import { randomBytes } from "node:crypto"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
@@ -43,50 +43,53 @@ HttpApi.reflect(WebhooksApi, {
  * with `HttpApiBuilder.middleware`: it runs before HttpApi encodes errors, so it sees them raw.
  */
 export const voucherifyErrors =
-  (options: { readonly maxBodyBytes?: number } = {}) => (app: HttpApp.Default): HttpApp.Default => {
+  (options: { readonly maxBodyBytes?: number } = {}) =>
+  (app: HttpApp.Default): HttpApp.Default => {
     const limit = options.maxBodyBytes ?? maxBodyBytes
     return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
       // Decide 413 from Content-Length before reading: a limit tripped mid-read resets the socket instead.
       Number(request.headers["content-length"] ?? 0) > limit
         ? Effect.succeed(tooLarge(limit))
-        : app.pipe(HttpServerRequest.withMaxBodySize(Option.some(limit)))).pipe(
-        Effect.catchAllCause((cause) =>
-          Effect.gen(function*() {
-            const request_id = yield* FiberRef.get(currentRequestId)
-            const failure = Cause.failureOption(cause)
-            if (Option.isSome(failure)) {
-              const error: unknown = failure.value
-              if (error instanceof HttpApiError.HttpApiDecodeError) {
-                const details = error.issues
-                  .map((i) => `${i.path.length > 0 ? i.path.join(".") : "body"}: ${i.message}`)
-                  .join("; ")
-                return json(400, { code: 400, key: "invalid_payload", message: "Invalid payload", details, request_id })
-              }
-              if (HttpServerError.isServerError(error) && error._tag === "RouteNotFound") {
-                // Not `new URL(url, base)`: a path such as "//" parses as a host and throws.
-                const path = error.request.url.split("?", 1)[0] ?? ""
-                const allowed = routes.filter((r) => r.pattern.test(path)).map((r) => r.method)
-                return allowed.length > 0
-                  ? boom(405, "Method Not Allowed", `${error.request.method} is not supported by this endpoint`).pipe(
+        : app.pipe(HttpServerRequest.withMaxBodySize(Option.some(limit)))
+    ).pipe(
+      Effect.catchAllCause((cause) =>
+        Effect.gen(function* () {
+          const request_id = yield* FiberRef.get(currentRequestId)
+          const failure = Cause.failureOption(cause)
+          if (Option.isSome(failure)) {
+            const error: unknown = failure.value
+            if (error instanceof HttpApiError.HttpApiDecodeError) {
+              const details = error.issues
+                .map((i) => `${i.path.length > 0 ? i.path.join(".") : "body"}: ${i.message}`)
+                .join("; ")
+              return json(400, { code: 400, key: "invalid_payload", message: "Invalid payload", details, request_id })
+            }
+            if (HttpServerError.isServerError(error) && error._tag === "RouteNotFound") {
+              // Not `new URL(url, base)`: a path such as "//" parses as a host and throws.
+              const path = error.request.url.split("?", 1)[0] ?? ""
+              const allowed = routes.filter((r) => r.pattern.test(path)).map((r) => r.method)
+              return allowed.length > 0
+                ? boom(405, "Method Not Allowed", `${error.request.method} is not supported by this endpoint`).pipe(
                     HttpServerResponse.setHeader("allow", allowed.join(", "))
                   )
-                  : boom(404, "Not Found", "Not Found")
-              }
+                : boom(404, "Not Found", "Not Found")
             }
-            const defect = Cause.dieOption(cause)
-            if (
-              Option.isSome(defect) && HttpServerError.isServerError(defect.value) &&
-              defect.value._tag === "RequestError"
-            ) {
-              const inner = defect.value.cause
-              return inner instanceof Error && inner.message === "maxBytes exceeded"
-                ? tooLarge(limit)
-                : boom(400, "Bad Request", "Invalid request payload JSON format")
-            }
-            return yield* Effect.failCause(cause)
-          })
-        )
+          }
+          const defect = Cause.dieOption(cause)
+          if (
+            Option.isSome(defect) &&
+            HttpServerError.isServerError(defect.value) &&
+            defect.value._tag === "RequestError"
+          ) {
+            const inner = defect.value.cause
+            return inner instanceof Error && inner.message === "maxBytes exceeded"
+              ? tooLarge(limit)
+              : boom(400, "Bad Request", "Invalid request payload JSON format")
+          }
+          return yield* Effect.failCause(cause)
+        })
       )
+    )
   }
 
 /**
@@ -97,7 +100,7 @@ export const withRequestId = (
   app: HttpApp.Default,
   headers?: (requestId: string) => Effect.Effect<Record<string, string>>
 ): HttpApp.Default =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const id = newRequestId()
     yield* HttpApp.appendPreResponseHandler((_request, response) =>
       (headers ? headers(id) : Effect.succeed({})).pipe(
