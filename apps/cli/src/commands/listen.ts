@@ -3,6 +3,7 @@ import * as Options from "@effect/cli/Options"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import { bindOptions, checkPort } from "../BindOptions.js"
 import { UsageError } from "../CliErrors.js"
 import { output } from "../GlobalOptions.js"
 import { describe } from "../Help.js"
@@ -15,8 +16,7 @@ export const listen = Command.make(
   "listen",
   {
     output,
-    port: Options.integer("port").pipe(Options.withDefault(4343), Options.withDescription("port; 0 picks a free one")),
-    host: Options.text("host").pipe(Options.withDefault("127.0.0.1"), Options.withDescription("address to bind")),
+    ...bindOptions(4343),
     secret: Options.redacted("secret").pipe(
       Options.optional,
       Options.withDescription(
@@ -35,9 +35,7 @@ export const listen = Command.make(
   },
   (flags) =>
     Effect.gen(function* () {
-      if (flags.port < 0 || flags.port > 65535) {
-        return yield* new UsageError({ message: `--port ${flags.port}: use 0 to 65535` })
-      }
+      yield* checkPort(flags.port)
       if (Option.isSome(flags.forwardTo) && !/^https?:\/\/[^/]/.test(flags.forwardTo.value)) {
         return yield* new UsageError({ message: `--forward-to "${flags.forwardTo.value}" is not an http(s) URL` })
       }

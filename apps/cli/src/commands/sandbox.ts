@@ -1,7 +1,8 @@
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
-import { SandboxFailed, UsageError } from "../CliErrors.js"
+import { bindOptions, checkPort } from "../BindOptions.js"
+import { SandboxFailed } from "../CliErrors.js"
 import { describe } from "../Help.js"
 
 // A separate bundle next to this one (see build.mjs); the URL keeps esbuild from inlining it.
@@ -11,8 +12,7 @@ const loadSandbox = () =>
 export const sandbox = Command.make(
   "sandbox",
   {
-    port: Options.integer("port").pipe(Options.withDefault(4010), Options.withDescription("port; 0 picks a free one")),
-    host: Options.text("host").pipe(Options.withDefault("127.0.0.1"), Options.withDescription("address to bind")),
+    ...bindOptions(4010),
     projects: Options.text("project").pipe(
       Options.withAlias("p"),
       Options.repeated,
@@ -21,9 +21,7 @@ export const sandbox = Command.make(
   },
   (flags) =>
     Effect.gen(function* () {
-      if (flags.port < 0 || flags.port > 65535) {
-        return yield* new UsageError({ message: `--port ${flags.port}: use 0 to 65535` })
-      }
+      yield* checkPort(flags.port)
       // Runs until interrupted (Ctrl-C aborts the signal, which stops the sandbox).
       const result = yield* Effect.tryPromise({
         try: (signal) => loadSandbox().then((m) => m.runSandbox(flags, signal)),
