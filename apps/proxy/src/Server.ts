@@ -166,6 +166,9 @@ export const ProxyLive = (options: { readonly port: number; readonly host: strin
             { port: options.port, host: options.host }
           )
         ),
+        // No tracer is configured, so spans would go nowhere; creating them cost ~20 % of the proxy's
+        // throughput (bench/proxy-throughput.mjs: 759 → 985 req/s).
+        Layer.provide(Layer.setTracerEnabled(false)),
         // Provided last so they are built first and released last: the server drains before the upstream
         // client goes away, or in-flight requests would lose their upstream connection mid-call.
         Layer.provide(Layer.succeed(Metrics, metrics)),
