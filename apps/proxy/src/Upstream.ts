@@ -1,5 +1,4 @@
 import * as HttpClient from "@effect/platform/HttpClient"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { clusters } from "@voucherify-webhooks/core/Clusters"
 import * as CoreConfig from "@voucherify-webhooks/core/Config"
 import { Webhooks } from "@voucherify-webhooks/core/Webhooks"
@@ -10,6 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { ProxySettings } from "./ProxyConfig.js"
+import * as UpstreamClient from "./UpstreamClient.js"
 
 /** Where the proxy forwards to, with the credentials it uses there (never the clients'). */
 export interface UpstreamTargetShape {
@@ -98,4 +98,4 @@ export const layer = Layer.unwrapEffect(
     })
     return Layer.merge(Webhooks.Default.pipe(Layer.provide(config)), readinessLayer)
   })
-).pipe(Layer.provide(NodeHttpClient.layerUndici))
+).pipe(Layer.provide(UpstreamClient.layer()))
