@@ -1,12 +1,16 @@
 // Proxy throughput: GET list through the BUILT vwh-proxy (apps/proxy/dist/main.js) to the BUILT sandbox, next
 // to two baselines measured in the same run: the sandbox directly, and a minimal node:http pass-through proxy
-// (below) that forwards bytes with a keep-alive agent and checks nothing. Then a sustained run sampling the
-// proxy's RSS. Usage: node proxy-throughput.mjs [--duration 10] [--connections 50] [--sustain 30]
-// Targets: proxy ≥ 80 % of the pass-through's requests/s, p99 ≤ 1.3× the pass-through's, RSS flat.
+// (pass-through.mjs, its own process) that forwards bytes with a keep-alive agent and checks nothing.
+//   1. saturated: as many requests as `--connections` keep in flight; the targets apply here. Also prints the CPU
+//      each server process spent per request (from /proc), which is what decides the ratios on a small machine.
+//   2. paced: the sandbox answers after `--latency` ms, as a remote API does, with `--paced-connections` in
+//      flight: how much the proxy adds when the upstream, not the CPU, sets the pace (context, not the target).
+//   3. sustained: the proxy's RSS sampled every second under load (flat memory).
+// Usage: node proxy-throughput.mjs [--duration 10] [--connections 50] [--latency 50] [--paced-connections 10]
+//        [--sustain 30]. Targets: proxy ≥ 80 % of the pass-through's requests/s, p99 ≤ 1.3× its p99, RSS flat.
 import { spawn, spawnSync } from "node:child_process"
 import { createHash, randomBytes } from "node:crypto"
 import { readFileSync, writeFileSync } from "node:fs"
-import { Agent, createServer, request } from "node:http"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -18,27 +22,43 @@ const { values } = parseArgs({
   options: {
     duration: { type: "string", default: "10" },
     connections: { type: "string", default: "50" },
+    latency: { type: "string", default: "50" },
+    "paced-connections": { type: "string", default: "10" },
     sustain: { type: "string", default: "30" }
   }
 })
 const duration = Number(values.duration)
 const connections = Number(values.connections)
 const sustain = Number(values.sustain)
+const latency = Number(values.latency)
+const pacedConnections = Number(values["paced-connections"])
 
 for (const dir of ["../packages/sandbox", "../apps/proxy"]) {
   const r = spawnSync(process.execPath, ["build.mjs"], { cwd: join(here, dir), stdio: "inherit" })
   if (r.status !== 0) process.exit(r.status ?? 1)
 }
 
+// CPU time (user + system) a process has used so far, in ms, from /proc/<pid>/stat (fields 14 and 15).
+const clockTicks = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100
+const cpuMs = (pid) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks
+}
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]) / 1024
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
+// Whatever this script started goes down with it, even when it fails half-way.
+const children = []
+process.on("exit", () => {
+  for (const child of children) child.kill("SIGTERM")
+})
 const start = (bin, args, env, ready) =>
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "inherit"]
     })
+    children.push(child)
     let text = ""
     const onData = (c) => {
       text += c
@@ -81,25 +101,13 @@ for (let i = 0; i < 5; i++) {
   })
 }
 
-// --- baseline: a minimal pass-through proxy (no auth, no validation, no logs)
-const target = new URL(sandbox.url)
-const agent = new Agent({ keepAlive: true, maxSockets: 256 })
-const passThrough = createServer((req, res) => {
-  const up = request(
-    { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent },
-    (upRes) => {
-      res.writeHead(upRes.statusCode ?? 502, upRes.headers)
-      upRes.pipe(res)
-    }
-  )
-  up.on("error", () => {
-    res.writeHead(502)
-    res.end()
-  })
-  req.pipe(up)
-})
-await new Promise((r) => passThrough.listen(0, "127.0.0.1", r))
-const passUrl = `http://127.0.0.1:${passThrough.address().port}`
+// --- baseline: a minimal pass-through proxy (no auth, no validation, no logs), in its own process
+const passThrough = await start(
+  join(here, "pass-through.mjs"),
+  ["--upstream", sandbox.url],
+  {},
+  /listening on (http:\/\/\S+)/
+)
 
 // --- vwh-proxy, as operators run it: a config file, upstream from the environment, default logging
 const clientKey = `vwhk_${randomBytes(32).toString("base64url")}`
@@ -133,44 +141,72 @@ const proxy = await start(
 )
 const proxyHeaders = { "x-management-id": "bench", "x-management-token": clientKey }
 
-const cannon = (url, headers, seconds) =>
+const cannon = (url, headers, seconds, inFlight = connections) =>
   new Promise((resolve, reject) => {
-    autocannon({ url: `${url}${path}`, headers, connections, duration: seconds }, (err, r) =>
+    autocannon({ url: `${url}${path}`, headers, connections: inFlight, duration: seconds }, (err, r) =>
       err ? reject(err) : resolve(r)
     )
   })
-const summary = (r) => ({
-  rps: Math.round(r.requests.average),
-  p50ms: r.latency.p50,
-  p99ms: r.latency.p99,
-  non2xx: r.non2xx,
-  errors: r.errors + r.timeouts
-})
-
-const results = {}
-for (const [name, url, headers] of [
-  ["direct → sandbox", sandbox.url, upstreamHeaders],
-  ["pass-through → sandbox", passUrl, upstreamHeaders],
-  ["vwh-proxy → sandbox", proxy.url, proxyHeaders]
-]) {
-  await cannon(url, headers, 2) // warm-up (JIT, keep-alive pools)
-  results[name] = summary(await cannon(url, headers, duration))
+const targets = [
+  ["direct → sandbox", sandbox.url, upstreamHeaders, undefined],
+  ["pass-through → sandbox", passThrough.url, upstreamHeaders, passThrough.child.pid],
+  ["vwh-proxy → sandbox", proxy.url, proxyHeaders, proxy.child.pid]
+]
+/** Each target after a warm-up (JIT, keep-alive pools), with the CPU its processes spent per request. */
+const measure = async (inFlight) => {
+  const results = {}
+  for (const [name, url, headers, forwarder] of targets) {
+    await cannon(url, headers, 2, inFlight)
+    const before = { sandbox: cpuMs(sandbox.child.pid), forwarder: forwarder ? cpuMs(forwarder) : 0 }
+    const r = await cannon(url, headers, duration, inFlight)
+    const requests = Math.max(1, r.requests.total)
+    results[name] = {
+      rps: Math.round(r.requests.average),
+      p50ms: r.latency.p50,
+      p99ms: r.latency.p99,
+      non2xx: r.non2xx,
+      errors: r.errors + r.timeouts,
+      "forwarder CPU ms/req": forwarder ? +((cpuMs(forwarder) - before.forwarder) / requests).toFixed(3) : "—",
+      "sandbox CPU ms/req": +((cpuMs(sandbox.child.pid) - before.sandbox) / requests).toFixed(3)
+    }
+  }
+  return results
 }
-console.log(`GET list (5 webhooks), ${connections} connections, ${duration} s each`)
-console.table(results)
-const pass = results["pass-through → sandbox"]
-const mine = results["vwh-proxy → sandbox"]
-const ratio = mine.rps / pass.rps
-const p99 = mine.p99ms / Math.max(pass.p99ms, 1)
+const compare = (results, label, verdict) => {
+  const pass = results["pass-through → sandbox"]
+  const mine = results["vwh-proxy → sandbox"]
+  const ratio = mine.rps / pass.rps
+  const p99 = mine.p99ms / Math.max(pass.p99ms, 1)
+  const mark = (ok) => (verdict ? (ok ? " OK" : " MISSED") : "")
+  console.log(`${label} throughput vs pass-through: ${(ratio * 100).toFixed(1)} % (target ≥ 80 %)${mark(ratio >= 0.8)}`)
+  console.log(`${label} p99 vs pass-through:        ${p99.toFixed(2)}× (target ≤ 1.3×)${mark(p99 <= 1.3)}`)
+  return { ratio, p99 }
+}
+
+// --- 1. saturated: the CPU sets the pace
+const saturated = await measure(connections)
+console.log(`\n1. saturated: GET list (5 webhooks), ${connections} connections, ${duration} s each`)
+console.table(saturated)
+compare(saturated, "saturated", true)
+const cost = (name) => saturated[name]["forwarder CPU ms/req"]
 console.log(
-  `throughput vs pass-through: ${(ratio * 100).toFixed(1)} % (target ≥ 80 %) ${ratio >= 0.8 ? "OK" : "MISSED"}`
+  `CPU per forwarded request: vwh-proxy ${cost("vwh-proxy → sandbox")} ms, pass-through ${cost("pass-through → sandbox")} ms, the sandbox itself ${saturated["direct → sandbox"]["sandbox CPU ms/req"]} ms (load generator and all servers share ${(await import("node:os")).availableParallelism()} cores)`
 )
-console.log(`p99 vs pass-through:        ${p99.toFixed(2)}× (target ≤ 1.3×) ${p99 <= 1.3 ? "OK" : "MISSED"}`)
+
+// --- 2. paced: the upstream sets the pace, as Voucherify's latency would
+await send(sandbox.url, "PUT", "/sandbox/faults", upstreamHeaders, { latencyMs: latency })
+const paced = await measure(pacedConnections)
+await send(sandbox.url, "PUT", "/sandbox/faults", upstreamHeaders, { latencyMs: 0 })
+console.log(`\n2. paced: upstream latency ${latency} ms, ${pacedConnections} connections, ${duration} s each (context)`)
+console.table(paced)
+compare(paced, "paced", false)
+console.log("")
 
 // --- sustained: RSS sampled every second while the proxy is under load
 const samples = []
 const sampler = setInterval(() => samples.push(rssMb(proxy.child.pid)), 1000)
-const sustained = summary(await cannon(proxy.url, proxyHeaders, sustain))
+const sustainedRun = await cannon(proxy.url, proxyHeaders, sustain)
+const sustained = { rps: Math.round(sustainedRun.requests.average), non2xx: sustainedRun.non2xx }
 clearInterval(sampler)
 await sleep(100)
 const q = Math.max(1, Math.floor(samples.length / 4))
@@ -181,6 +217,5 @@ console.log(
 )
 
 proxy.child.kill("SIGTERM")
+passThrough.child.kill("SIGTERM")
 sandbox.child.kill("SIGTERM")
-passThrough.close()
-agent.destroy()
