@@ -52,9 +52,9 @@ const children = []
 process.on("exit", () => {
   for (const child of children) child.kill("SIGTERM")
 })
-const start = (bin, args, env, ready) =>
+const start = (bin, args, env, ready, flags = []) =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
+    const child = spawn(process.execPath, [...flags, bin, ...args], {
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "inherit"]
     })
@@ -128,6 +128,9 @@ writeFileSync(
     upstream: { maxRetries: 0 }
   })
 )
+// Node flags exactly as the proxy's own start script gives them (a larger young generation: less GC per request).
+const startScript = JSON.parse(readFileSync(join(here, "../apps/proxy/package.json"), "utf8")).scripts.start
+const nodeFlags = /^node (.*?)\s*dist\/main\.js$/.exec(startScript)?.[1].split(/\s+/).filter(Boolean) ?? []
 const proxy = await start(
   join(here, "../apps/proxy/dist/main.js"),
   ["--config", config],
@@ -137,7 +140,8 @@ const proxy = await start(
     VOUCHERIFY_MANAGEMENT_TOKEN: upstreamCreds.token,
     LOG_LEVEL: process.env.LOG_LEVEL ?? "info"
   },
-  /listening on (http:\/\/\S+)/
+  /listening on (http:\/\/\S+)/,
+  nodeFlags
 )
 const proxyHeaders = { "x-management-id": "bench", "x-management-token": clientKey }
 
@@ -185,6 +189,7 @@ const compare = (results, label, verdict) => {
 
 // --- 1. saturated: the CPU sets the pace
 const saturated = await measure(connections)
+console.log(`vwh-proxy started as its start script does: node ${nodeFlags.join(" ")} dist/main.js`)
 console.log(`\n1. saturated: GET list (5 webhooks), ${connections} connections, ${duration} s each`)
 console.table(saturated)
 compare(saturated, "saturated", true)
