@@ -98,7 +98,10 @@ const requestError = (
   cause: unknown
 ) => new HttpClientError.RequestError({ request, reason, cause })
 
-/** One request through `dispatcher`, answered once the whole body is in; interruption aborts it. */
+/**
+ * One request through `dispatcher`, answered once the whole body is in; interruption aborts it. undici reports
+ * every failure, including a request it refuses (an invalid header), through `onResponseError`.
+ */
 const send = (
   dispatcher: Undici.Dispatcher,
   maxResponseBytes: number,

@@ -168,6 +168,13 @@ describe("UpstreamClient (the proxy's buffered undici client)", () => {
     expect(aborted).toContain("/slow")
   })
 
+  it("turns a request undici refuses (a header with a line break) into a typed error, not a crash", async () => {
+    const r = await run(
+      Effect.either(Effect.scoped(HttpClient.get(`${base}/json`, { headers: { "x-management-id": "a\r\nx-evil: 1" } })))
+    )
+    expect(Either.isLeft(r) && r.left._tag).toBe("RequestError")
+  })
+
   it("refuses a URL it cannot parse", async () => {
     const r = await run(Effect.either(Effect.scoped(HttpClient.get("not a url"))))
     expect(Either.isLeft(r) && r.left._tag === "RequestError" && r.left.reason).toBe("InvalidUrl")
