@@ -17,14 +17,14 @@ process.once("exit", () => {
   pending = []
 })
 
+/** Queues one line for stdout; lines queued in the same tick go out in one write. */
+export const writeLine = (line: string): void => {
+  pending.push(line)
+  if (!scheduled) {
+    scheduled = true
+    setImmediate(flush)
+  }
+}
+
 /** Effect's JSON logger, one JSON object per line on stdout, written in batches. */
-export const layer = Logger.replace(
-  Logger.defaultLogger,
-  Logger.map(Logger.jsonLogger, (line) => {
-    pending.push(line)
-    if (!scheduled) {
-      scheduled = true
-      setImmediate(flush)
-    }
-  })
-)
+export const layer = Logger.replace(Logger.defaultLogger, Logger.map(Logger.jsonLogger, writeLine))

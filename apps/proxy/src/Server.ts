@@ -12,6 +12,7 @@ import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import { AccessLog } from "./AccessLog.js"
 import { ManagementAuthLive } from "./ClientAuth.js"
 import { responseHeaders } from "./ErrorMapping.js"
 import { WebhooksLive } from "./Handlers.js"
@@ -103,39 +104,39 @@ const ApiMiddleware = HttpApiBuilder.middleware(
   )
 )
 
-/** Request id, metrics and one structured access-log line per request. Logs carry no headers or bodies. */
-const accessLog = (settings: ProxySettings["Type"], metrics: Metrics["Type"]) => (app: HttpApp.Default) =>
-  withRequestId(
-    Effect.gen(function* () {
-      const started = performance.now()
-      const extra: Record<string, string> = {}
-      yield* HttpApp.appendPreResponseHandler((request, plain) => {
-        const response = Object.keys(extra).length > 0 ? HttpServerResponse.setHeaders(plain, extra) : plain
-        const operation = operationOf(request.method, request.url)
-        metrics.request(operation, response.status)
-        const claimed = request.headers["x-management-id"]
-        // Only a configured id is logged: a confused client might put its key in the id header.
-        const client = claimed !== undefined && settings.clients.some((c) => c.id === claimed) ? claimed : undefined
-        return Effect.flatMap(FiberRef.get(currentRequestId), (request_id) =>
-          Effect.as(
-            Effect.logInfo("request").pipe(
-              Effect.annotateLogs({
-                request_id,
-                method: request.method,
-                path: request.url.split("?", 1)[0],
-                operation,
-                status: response.status,
-                duration_ms: Math.round((performance.now() - started) * 10) / 10,
-                ...(client === undefined ? {} : { client })
-              })
-            ),
-            response
-          )
-        )
+/**
+ * Request id, metrics and one access-log line per request. Logs carry no headers or bodies. The access log is
+ * the AccessLog service when one is provided (tests capture it), else batched lines on stdout.
+ */
+const accessLog = (settings: ProxySettings["Type"], metrics: Metrics["Type"], access: AccessLog["Type"]) => {
+  const configured = new Set(settings.clients.map((c) => c.id))
+  return (app: HttpApp.Default) =>
+    withRequestId(
+      Effect.suspend(() => {
+        const started = performance.now()
+        const extra: Record<string, string> = {}
+        return HttpApp.appendPreResponseHandler((request, plain) => {
+          const response = Object.keys(extra).length > 0 ? HttpServerResponse.setHeaders(plain, extra) : plain
+          const operation = operationOf(request.method, request.url)
+          metrics.request(operation, response.status)
+          const claimed = request.headers["x-management-id"]
+          return Effect.map(FiberRef.get(currentRequestId), (request_id) => {
+            access.write({
+              request_id,
+              method: request.method,
+              path: request.url.split("?", 1)[0] ?? "",
+              operation,
+              status: response.status,
+              duration_ms: Math.round((performance.now() - started) * 10) / 10,
+              // Only a configured id is logged: a confused client might put its key in the id header.
+              ...(claimed !== undefined && configured.has(claimed) ? { client: claimed } : {})
+            })
+            return response
+          })
+        }).pipe(Effect.zipRight(Effect.locally(app, responseHeaders, extra)))
       })
-      return yield* Effect.locally(app, responseHeaders, extra)
-    })
-  )
+    )
+}
 
 export const ApiLive = HttpApiBuilder.api(WebhooksApi).pipe(
   Layer.provide(WebhooksLive),
@@ -149,9 +150,12 @@ export const ApiLive = HttpApiBuilder.api(WebhooksApi).pipe(
  */
 export const ProxyLive = (options: { readonly port: number; readonly host: string }) =>
   Layer.unwrapEffect(
-    Effect.map(ProxySettings, (settings) => {
+    Effect.gen(function* () {
+      const settings = yield* ProxySettings
       const metrics = Metrics.make()
-      return HttpApiBuilder.serve(accessLog(settings, metrics)).pipe(
+      const provided = yield* Effect.serviceOption(AccessLog)
+      const access = Option.isSome(provided) ? provided.value : yield* AccessLog.stdout
+      return HttpApiBuilder.serve(accessLog(settings, metrics, access)).pipe(
         Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
         Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
         Layer.provide(OpsRoutes),

@@ -7,6 +7,7 @@ import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
+import { AccessLog } from "../src/AccessLog.js"
 import { Audit, AuditFailed } from "../src/Audit.js"
 import { hashKey, mintKey } from "../src/ClientAuth.js"
 import { decodeConfig, type ProxyConfig, ProxySettings } from "../src/ProxyConfig.js"
@@ -84,6 +85,13 @@ export const startProxy = async (options: {
     Layer.provide(options.upstream),
     Layer.provide(options.audit ?? Audit.layer("-")),
     Layer.provide(Layer.succeed(ProxySettings, settings)),
+    // Access-log lines and every other log line land in `logs`, so tests see all of what would be printed.
+    Layer.provide(
+      Layer.effect(
+        AccessLog,
+        AccessLog.make((line) => void logs.push(line))
+      )
+    ),
     Layer.provide(
       Logger.replace(
         Logger.defaultLogger,

@@ -321,6 +321,39 @@ describe("proxy over the sandbox", () => {
     expect(docs.text).not.toMatch(/<script[^>]+src=["']https?:/)
   })
 
+  it("writes one access-log line per request: id, method, path without its query, operation, status, client", async () => {
+    const before = proxy.logs.length
+    const ok = await req("GET", `${collection("proj_a")}?note=hello`, auth("reader"))
+    const stranger = await req("GET", collection("proj_a"), {
+      "x-management-id": "vwhk_pasted_into_the_wrong_header",
+      "x-management-token": "nope"
+    })
+    expect([ok.status, stranger.status]).toEqual([200, 401])
+    const lines = proxy.logs
+      .slice(before)
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.message === "request")
+    expect(lines).toHaveLength(2)
+    expect(lines[0]).toMatchObject({
+      logLevel: "INFO",
+      annotations: {
+        request_id: ok.headers.get("x-request-id"),
+        method: "GET",
+        path: collection("proj_a"),
+        operation: "list",
+        status: 200,
+        client: "reader"
+      }
+    })
+    expect(Number.isNaN(Date.parse(lines[0].timestamp))).toBe(false)
+    expect(typeof lines[0].annotations.duration_ms).toBe("number")
+    // An id no client has is not logged: it may be a key pasted into the wrong header.
+    expect(lines[1].annotations).toMatchObject({ status: 401, request_id: stranger.headers.get("x-request-id") })
+    expect(lines[1].annotations).not.toHaveProperty("client")
+    expect(JSON.stringify(lines)).not.toContain("hello")
+    expect(JSON.stringify(lines)).not.toContain("vwhk_pasted")
+  })
+
   it("no secret ever appears in a response or a log line", () => {
     const everything = [...responses, ...proxy.logs, ...audit.records.map((r) => JSON.stringify(r))].join("\n")
     expect(proxy.logs.length).toBeGreaterThan(10)
