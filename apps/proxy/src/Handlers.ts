@@ -8,7 +8,7 @@ import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
 import { Audit, type AuditRecord } from "./Audit.js"
 import { failWith, type ProxyError, toApiError, withoutBadRequest } from "./ErrorMapping.js"
-import { Metrics } from "./Metrics.js"
+import { Metrics, timeUpstream } from "./Metrics.js"
 import { checkPolicy } from "./Policy.js"
 import { ProxySettings } from "./ProxyConfig.js"
 import { RateLimiter } from "./RateLimit.js"
@@ -38,7 +38,7 @@ export const WebhooksLive = HttpApiBuilder.group(WebhooksApi, "webhooks", (handl
     const clients = new Map(settings.clients.map((c) => [c.id, c] as const))
     const options = { allowUnknownEvents: settings.policy.allowUnknownEvents }
     const timed = <A>(operation: string, call: Effect.Effect<A, WebhooksError>) =>
-      Metrics.timed(operation, call).pipe(Effect.provideService(Metrics, metrics))
+      timeUpstream(metrics, operation, call)
 
     // ManagementAuth only lets in configured clients, so the lookup cannot miss.
     const currentClient = Effect.map(ManagementClient, (c) => clients.get(c.managementId)!)
