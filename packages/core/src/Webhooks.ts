@@ -100,9 +100,15 @@ export class Webhooks extends Effect.Service<Webhooks>()("@voucherify-webhooks/c
       Effect.gen(function* () {
         const response = yield* client.execute(request)
         const text = yield* response.text
-        return { status: response.status, headers: response.headers, text }
+        // Headers are only read for an error (Retry-After, rate-limit headers): built on demand, not per call.
+        return {
+          status: response.status,
+          text,
+          get headers() {
+            return response.headers
+          }
+        }
       }).pipe(
-        Effect.scoped,
         Effect.catchTag("RequestError", "ResponseError", (e) => Effect.fail(transportError(e, ctx))),
         Effect.timeoutFail({
           duration: config.timeout,
