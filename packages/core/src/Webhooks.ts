@@ -205,6 +205,10 @@ export class Webhooks extends Effect.Service<Webhooks>()("@voucherify-webhooks/c
         )
     }
 
+    // Spans skip the stack capture: it would record this file's own line on every call (an Error per call,
+    // ~2 % of the proxy's CPU), never the caller's.
+    const span = (name: string, attributes: Record<string, string>) =>
+      Effect.withSpan(`Webhooks.${name}`, { attributes, captureStackTrace: false })
     const collection = (project: string) => `/management/v1/projects/${pathSegment(project)}/webhooks`
     const item = (project: string, id: string) => `${collection(project)}/${pathSegment(id)}`
 
@@ -215,7 +219,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@voucherify-webhooks/c
         const ctx: CallContext = { operation: "create", projectId: pid }
         const request = HttpClientRequest.post(collection(pid)).pipe(HttpClientRequest.bodyUnsafeJson(valid))
         return yield* send(request, ctx, "once-sent").pipe(Effect.flatMap(decodeBody(Webhook, ctx)))
-      }).pipe(Effect.withSpan("Webhooks.create", { attributes: { projectId: project } }))
+      }).pipe(span("create", { projectId: project }))
 
     const list = (project: string) =>
       Effect.gen(function* () {
@@ -224,7 +228,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@voucherify-webhooks/c
         return yield* send(HttpClientRequest.get(collection(pid)), ctx, "idempotent").pipe(
           Effect.flatMap(decodeBody(WebhookList, ctx))
         )
-      }).pipe(Effect.withSpan("Webhooks.list", { attributes: { projectId: project } }))
+      }).pipe(span("list", { projectId: project }))
 
     const get = (project: string, id: string) =>
       Effect.gen(function* () {
@@ -234,7 +238,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@voucherify-webhooks/c
         return yield* send(HttpClientRequest.get(item(pid, wid)), ctx, "idempotent").pipe(
           Effect.flatMap(decodeBody(Webhook, ctx))
         )
-      }).pipe(Effect.withSpan("Webhooks.get", { attributes: { projectId: project, webhookId: id } }))
+      }).pipe(span("get", { projectId: project, webhookId: id }))
 
     const update = (project: string, id: string, body: typeof WebhookUpdate.Encoded, options?: RequestOptions) =>
       Effect.gen(function* () {
@@ -244,7 +248,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@voucherify-webhooks/c
         const ctx: CallContext = { operation: "update", projectId: pid, webhookId: wid }
         const request = HttpClientRequest.put(item(pid, wid)).pipe(HttpClientRequest.bodyUnsafeJson(valid))
         return yield* send(request, ctx, "idempotent").pipe(Effect.flatMap(decodeBody(Webhook, ctx)))
-      }).pipe(Effect.withSpan("Webhooks.update", { attributes: { projectId: project, webhookId: id } }))
+      }).pipe(span("update", { projectId: project, webhookId: id }))
 
     const remove = (project: string, id: string) =>
       Effect.gen(function* () {
@@ -252,7 +256,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@voucherify-webhooks/c
         const wid = yield* webhookId(id)
         const ctx: CallContext = { operation: "delete", projectId: pid, webhookId: wid }
         yield* send(HttpClientRequest.del(item(pid, wid)), ctx, "idempotent")
-      }).pipe(Effect.withSpan("Webhooks.delete", { attributes: { projectId: project, webhookId: id } }))
+      }).pipe(span("delete", { projectId: project, webhookId: id }))
 
     return { create, list, get, update, delete: remove } as const
   })
