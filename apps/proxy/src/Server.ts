@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http"
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import * as HttpApiSwagger from "@effect/platform/HttpApiSwagger"
-import * as HttpApp from "@effect/platform/HttpApp"
+import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServer from "@effect/platform/HttpServer"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
@@ -110,32 +110,28 @@ const ApiMiddleware = HttpApiBuilder.middleware(
  */
 const accessLog = (settings: ProxySettings["Type"], metrics: Metrics["Type"], access: AccessLog["Type"]) => {
   const configured = new Set(settings.clients.map((c) => c.id))
-  return (app: HttpApp.Default) =>
-    withRequestId(
-      Effect.suspend(() => {
-        const started = performance.now()
-        const extra: Record<string, string> = {}
-        return HttpApp.appendPreResponseHandler((request, plain) => {
-          const response = Object.keys(extra).length > 0 ? HttpServerResponse.setHeaders(plain, extra) : plain
-          const operation = operationOf(request.method, request.url)
-          metrics.request(operation, response.status)
-          const claimed = request.headers["x-management-id"]
-          return Effect.map(FiberRef.get(currentRequestId), (request_id) => {
-            access.write({
-              request_id,
-              method: request.method,
-              path: request.url.split("?", 1)[0] ?? "",
-              operation,
-              status: response.status,
-              duration_ms: Math.round((performance.now() - started) * 10) / 10,
-              // Only a configured id is logged: a confused client might put its key in the id header.
-              ...(claimed !== undefined && configured.has(claimed) ? { client: claimed } : {})
-            })
-            return response
-          })
-        }).pipe(Effect.zipRight(Effect.locally(app, responseHeaders, extra)))
+  return (app: HttpApp.Default): HttpApp.Default =>
+    Effect.suspend(() => {
+      const started = performance.now()
+      const extra: Record<string, string> = {}
+      return withRequestId(Effect.locally(app, responseHeaders, extra), (request_id, request, tagged) => {
+        const response = Object.keys(extra).length > 0 ? HttpServerResponse.setHeaders(tagged, extra) : tagged
+        const operation = operationOf(request.method, request.url)
+        metrics.request(operation, response.status)
+        const claimed = request.headers["x-management-id"]
+        access.write({
+          request_id,
+          method: request.method,
+          path: request.url.split("?", 1)[0] ?? "",
+          operation,
+          status: response.status,
+          duration_ms: Math.round((performance.now() - started) * 10) / 10,
+          // Only a configured id is logged: a confused client might put its key in the id header.
+          ...(claimed !== undefined && configured.has(claimed) ? { client: claimed } : {})
+        })
+        return response
       })
-    )
+    })
 }
 
 export const ApiLive = HttpApiBuilder.api(WebhooksApi).pipe(

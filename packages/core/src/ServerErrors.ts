@@ -101,18 +101,21 @@ export const voucherifyErrors =
 
 /**
  * Gives each request a Voucherify-style request id (in {@link currentRequestId}) and echoes it in
- * `x-request-id`; `headers` adds more headers to every response, errors included.
+ * `x-request-id`. `onResponse` sees every response on its way out, errors included, already carrying the id:
+ * the one place for per-response headers, metrics or an access log (one pre-response handler per request).
  */
 export const withRequestId = (
   app: HttpApp.Default,
-  headers?: (requestId: string) => Effect.Effect<Record<string, string>>
+  onResponse?: (
+    requestId: string,
+    request: HttpServerRequest.HttpServerRequest,
+    response: HttpServerResponse.HttpServerResponse
+  ) => HttpServerResponse.HttpServerResponse
 ): HttpApp.Default =>
-  Effect.gen(function* () {
+  Effect.suspend(() => {
     const id = newRequestId()
-    yield* HttpApp.appendPreResponseHandler((_request, response) =>
-      (headers ? headers(id) : Effect.succeed({})).pipe(
-        Effect.map((extra) => HttpServerResponse.setHeaders(response, { ...extra, "x-request-id": id }))
-      )
-    )
-    return yield* Effect.locally(app, currentRequestId, id)
+    return HttpApp.appendPreResponseHandler((request, response) => {
+      const tagged = HttpServerResponse.setHeader(response, "x-request-id", id)
+      return Effect.succeed(onResponse ? onResponse(id, request, tagged) : tagged)
+    }).pipe(Effect.zipRight(Effect.locally(app, currentRequestId, id)))
   })

@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http"
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { WebhooksApi } from "@voucherify-webhooks/core/Api"
 import { voucherifyErrors, withRequestId } from "@voucherify-webhooks/core/ServerErrors"
@@ -51,16 +52,22 @@ const httpLayer = (options: ResolvedOptions) =>
   Layer.unwrapEffect(
     Effect.map(Controls, (controls) => {
       // Every answer carries the rate-limit headers; the gate replaces them with the counted values on API calls.
-      const headers = () =>
-        Effect.sync(() => {
-          const now = Date.now()
-          return rateLimitHeaders({ ...controls.limiter.peek(now), allowed: true }, now)
-        })
+      const withRateLimitHeaders = (
+        _id: string,
+        _request: unknown,
+        response: HttpServerResponse.HttpServerResponse
+      ) => {
+        const now = Date.now()
+        return HttpServerResponse.setHeaders(
+          response,
+          rateLimitHeaders({ ...controls.limiter.peek(now), allowed: true }, now)
+        )
+      }
       const api = HttpApiBuilder.api(WebhooksApi).pipe(
         Layer.provide(WebhooksLive),
         Layer.provide(managementAuthLayer(options.credentials))
       )
-      return HttpApiBuilder.serve((app) => withRequestId(app, headers)).pipe(
+      return HttpApiBuilder.serve((app) => withRequestId(app, withRateLimitHeaders)).pipe(
         Layer.provide(controlRoutes(options.credentials)),
         Layer.provide(HttpApiBuilder.middleware(gate)),
         Layer.provide(HttpApiBuilder.middleware(voucherifyErrors())),
