@@ -126,6 +126,14 @@ describe("proxy over the sandbox", () => {
       expect(r.json.details).toContain(why)
       expect(typeof r.json.request_id).toBe("string")
     })
+    it("refuses a field it does not know (a misspelt active), naming it, before anything goes upstream", async () => {
+      const before = await sb.run(sb.sandbox.requests)
+      const r = await req("POST", collection("proj_a"), auth("writer"), { ...webhookBody(), actvie: false })
+      expect(r.status).toBe(400)
+      expect(r.json).toMatchObject({ code: 400, key: "invalid_payload" })
+      expect(r.json.details).toContain("actvie")
+      expect(await sb.run(sb.sandbox.requests)).toBe(before)
+    })
     it("refuses unknown events, naming each field, on update too", async () => {
       const r = await req(
         "PUT",
@@ -392,6 +400,35 @@ describe("proxy over a scripted upstream", () => {
         expect(s.headers["x-management-token"]).toBe(fake.token)
       }
       expect(JSON.stringify([r401.json, slow.json, p.logs])).not.toContain(fake.token)
+    } finally {
+      await p.close()
+      await fake.close()
+    }
+  })
+
+  it("passes on fields the upstream adds that this release does not know (reads and writes)", async () => {
+    const later = {
+      id: "wh_aaaaaaaaaaaaaaaaaaaaaaaa",
+      object: "webhook",
+      created_at: "2026-11-28T04:00:00.000Z",
+      target_url: "https://hooks.example.com/voucherify",
+      events: ["redemption.succeeded"],
+      active: true,
+      description: "a field from a later API version"
+    }
+    const fake = await startFakeUpstream((req) =>
+      req.method === "GET"
+        ? { status: 200, body: { object: "list", data_ref: "data", data: [later], total: 1, has_more: false } }
+        : { status: 200, body: later }
+    )
+    const p = await startProxy({ upstream: fake.upstream })
+    try {
+      const list = await call(p.url, "GET", collection("proj_a"), auth("admin"))
+      expect(list.status).toBe(200)
+      expect(list.json).toEqual({ object: "list", data_ref: "data", data: [later], total: 1, has_more: false })
+      const created = await call(p.url, "POST", collection("proj_a"), auth("admin"), webhookBody())
+      expect(created.status).toBe(200)
+      expect(created.json).toEqual(later)
     } finally {
       await p.close()
       await fake.close()

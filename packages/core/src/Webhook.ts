@@ -41,6 +41,10 @@ const eventList = <A extends string, I, R>(item: Schema.Schema<A, I, R>) =>
     })
   )
 
+// A request field we do not know is refused, naming it, wherever a body is decoded (the servers' HttpApi
+// payloads included): silently dropping a misspelt "actvie" would create an active webhook.
+const refuseUnknownFields = { parseOptions: { onExcessProperty: "error" } } as const
+
 /** The request fields shared by create and update, for a given rule on event names. */
 const bodyFields = <R>(event: Schema.Schema<string, string, R>) => ({
   target_url: TargetUrl,
@@ -51,14 +55,14 @@ const bodyFields = <R>(event: Schema.Schema<string, string, R>) => ({
 export const WebhookCreate = Schema.Struct({
   ...bodyFields(KnownEvent),
   active: Schema.optionalWith(Schema.Boolean, { default: () => true, exact: true })
-}).annotations({ identifier: "WebhookCreate" })
+}).annotations({ identifier: "WebhookCreate", ...refuseUnknownFields })
 export type WebhookCreate = typeof WebhookCreate.Type
 
 /** Like {@link WebhookCreate}, accepting well-formed event names this release does not know yet. */
 export const WebhookCreateAnyEvent = Schema.Struct({
   ...bodyFields(EventName),
   active: Schema.optionalWith(Schema.Boolean, { default: () => true, exact: true })
-}).annotations({ identifier: "WebhookCreate" })
+}).annotations({ identifier: "WebhookCreate", ...refuseUnknownFields })
 
 /**
  * Body of `PUT …/webhooks/{id}`: a full replace. `active` is required here: Voucherify defaults a missing
@@ -67,32 +71,45 @@ export const WebhookCreateAnyEvent = Schema.Struct({
 export const WebhookUpdate = Schema.Struct({
   ...bodyFields(KnownEvent),
   active: Schema.Boolean
-}).annotations({ identifier: "WebhookUpdate" })
+}).annotations({ identifier: "WebhookUpdate", ...refuseUnknownFields })
 export type WebhookUpdate = typeof WebhookUpdate.Type
 
 /** Like {@link WebhookUpdate}, accepting well-formed event names this release does not know yet. */
 export const WebhookUpdateAnyEvent = Schema.Struct({
   ...bodyFields(EventName),
   active: Schema.Boolean
-}).annotations({ identifier: "WebhookUpdate" })
+}).annotations({ identifier: "WebhookUpdate", ...refuseUnknownFields })
+
+// Fields Voucherify adds later survive decode → encode (on the wire side and the transformation), so the proxy
+// and `vwh --output json` pass them on instead of silently dropping them.
+const keepUnknownFields = { parseOptions: { onExcessProperty: "preserve" } } as const
+// The wire side also says so in the OpenAPI document the servers publish (as Voucherify's own spec does).
+const wireKeepsUnknownFields = { ...keepUnknownFields, jsonSchema: { additionalProperties: true } } as const
 
 /**
  * A webhook as Voucherify returns it. Decoding is lenient on purpose: an event name we do not know yet,
- * or a `target_url` that is no URL (the official examples say "your_url"), is kept as it came.
+ * or a `target_url` that is no URL (the official examples say "your_url"), is kept as it came; so is a field
+ * this release does not know.
  */
-export class Webhook extends Schema.Class<Webhook>("Webhook")({
-  id: Schema.String,
-  object: Schema.Literal("webhook"),
-  created_at: Schema.Date,
-  target_url: Schema.String,
-  events: Schema.Array(Schema.String),
-  active: Schema.Boolean
-}) {}
+export class Webhook extends Schema.Class<Webhook>("Webhook")(
+  {
+    id: Schema.String,
+    object: Schema.Literal("webhook"),
+    created_at: Schema.Date,
+    target_url: Schema.String,
+    events: Schema.Array(Schema.String),
+    active: Schema.Boolean
+  },
+  [undefined, keepUnknownFields, wireKeepsUnknownFields]
+) {}
 
 /** `GET …/webhooks`: every webhook of the project (the API has no pagination). */
-export class WebhookList extends Schema.Class<WebhookList>("WebhookList")({
-  object: Schema.Literal("list"),
-  data_ref: Schema.Literal("data"),
-  data: Schema.Array(Webhook),
-  total: Schema.Int.pipe(Schema.nonNegative())
-}) {}
+export class WebhookList extends Schema.Class<WebhookList>("WebhookList")(
+  {
+    object: Schema.Literal("list"),
+    data_ref: Schema.Literal("data"),
+    data: Schema.Array(Webhook),
+    total: Schema.Int.pipe(Schema.nonNegative())
+  },
+  [undefined, keepUnknownFields, wireKeepsUnknownFields]
+) {}

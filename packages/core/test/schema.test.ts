@@ -96,6 +96,14 @@ describe("ProjectId / WebhookId", () => {
 })
 
 describe("WebhookCreate", () => {
+  it("refuses a field it does not know, naming it, even with default parse options (as HttpApi decodes)", () => {
+    for (const decode of [Schema.decodeUnknownEither(WebhookCreate), Schema.decodeUnknownEither(WebhookUpdate)]) {
+      const result = decode({ ...ok, active: true, actvie: false })
+      expect(Either.isLeft(result)).toBe(true)
+      if (Either.isLeft(result)) expect(describeIssues(fieldIssues(result.left))).toContain("actvie")
+    }
+  })
+
   it("defaults active to true and keeps an explicit false", () => {
     expect(Schema.decodeUnknownSync(WebhookCreate)(ok)).toEqual({ ...ok, active: true })
     expect(Schema.decodeUnknownSync(WebhookCreate)({ ...ok, active: false }).active).toBe(false)
@@ -183,6 +191,15 @@ describe("Webhook and WebhookList (responses)", () => {
 
   it("encodes back to the wire shape", () => {
     expect(Schema.encodeSync(Webhook)(Schema.decodeUnknownSync(Webhook)(created))).toEqual(created)
+  })
+
+  it("keeps fields it does not know through decode and encode (Voucherify adds fields over time)", () => {
+    const later = { ...created, description: "added by a later API version", metadata: { team: "growth" } }
+    const list = { object: "list", data_ref: "data", data: [later], total: 1, has_more: false }
+    const decoded = Schema.decodeUnknownSync(Schema.parseJson(WebhookList))(JSON.stringify(list))
+    expect(decoded.data[0]).toBeInstanceOf(Webhook)
+    expect(Schema.encodeSync(WebhookList)(decoded)).toEqual(list)
+    expect(Schema.encodeSync(Webhook)(Schema.decodeUnknownSync(Webhook)(later))).toEqual(later)
   })
 
   it("decodes the documented list", () => {

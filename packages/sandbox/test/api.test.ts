@@ -176,7 +176,9 @@ describe("errors", () => {
       [{ ...body, target_url: "ftp://example.com" }, "target_url"],
       [{ ...body, events: [] }, "events"],
       [{ ...body, events: ["redemption.succeeded", "redemption.succeeded"] }, "events.1"],
-      [{ ...body, active: "yes" }, "active"]
+      [{ ...body, active: "yes" }, "active"],
+      // A misspelt field is refused, not dropped (dropping "actvie" would create an active webhook).
+      [{ ...body, actvie: false }, "actvie"]
     ] as const) {
       const res = await s.call("POST", base, { body: payload })
       expect(res.status).toBe(400)
