@@ -184,7 +184,6 @@ const compare = (results, label, verdict) => {
   const mark = (ok) => (verdict ? (ok ? " OK" : " MISSED") : "")
   console.log(`${label} throughput vs pass-through: ${(ratio * 100).toFixed(1)} % (target ≥ 80 %)${mark(ratio >= 0.8)}`)
   console.log(`${label} p99 vs pass-through:        ${p99.toFixed(2)}× (target ≤ 1.3×)${mark(p99 <= 1.3)}`)
-  return { ratio, p99 }
 }
 
 // --- 1. saturated: the CPU sets the pace

@@ -2,7 +2,6 @@ import * as HttpApi from "@effect/platform/HttpApi"
 import { WebhooksApi } from "@voucherify-webhooks/core/Api"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 
 // Operation names come from the one API definition, so labels stay a small fixed set (no path cardinality blow-up).
 const operations: Array<{ readonly method: string; readonly pattern: RegExp; readonly name: string }> = []
@@ -96,8 +95,6 @@ export class Metrics extends Context.Tag("@voucherify-webhooks/proxy/Metrics")<
       }
     }
   }
-
-  static readonly layer = Layer.sync(Metrics, Metrics.make)
 }
 
 /** Times an upstream call and records its outcome by `_tag` in `metrics` (given, not looked up: per call, cheap). */

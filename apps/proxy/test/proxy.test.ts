@@ -175,31 +175,15 @@ describe("proxy over the sandbox", () => {
         })
       })
       try {
-        const outside = await call(
-          p.url,
-          "POST",
-          collection("proj_a"),
-          auth("writer"),
-          webhookBody({ target_url: "https://example.org/x" })
-        )
+        const create = (body: ReturnType<typeof webhookBody>) =>
+          call(p.url, "POST", collection("proj_a"), auth("writer"), body)
+        const outside = await create(webhookBody({ target_url: "https://example.org/x" }))
         expect(outside.status).toBe(400)
         expect(outside.json.details).toContain("host example.org is not allowed")
-        const apex = await call(
-          p.url,
-          "POST",
-          collection("proj_a"),
-          auth("writer"),
-          webhookBody({ target_url: "https://example.com/x" })
-        )
+        const apex = await create(webhookBody({ target_url: "https://example.com/x" }))
         expect(apex.status).toBe(400)
         expect(fake.seen).toHaveLength(0)
-        const ok = await call(
-          p.url,
-          "POST",
-          collection("proj_a"),
-          auth("writer"),
-          webhookBody({ target_url: "http://a.example.com/x", events: ["brand.new_event"] })
-        )
+        const ok = await create(webhookBody({ target_url: "http://a.example.com/x", events: ["brand.new_event"] }))
         expect(ok.status).toBe(200)
         expect(fake.seen).toHaveLength(1)
       } finally {
