@@ -11,6 +11,27 @@ export interface CallContext {
   readonly webhookId?: string | undefined
 }
 
+/** True for the operations that change something upstream. */
+export const isMutation = (operation: Operation): boolean =>
+  operation === "create" || operation === "update" || operation === "delete"
+
+/**
+ * What to tell a caller whose create, update or delete failed after the request may have reached Voucherify:
+ * the change may have been applied, and how to check. Never "try again" for a create: a second create makes a
+ * duplicate webhook (Voucherify has no idempotency key).
+ */
+export const mayHaveBeenAppliedAdvice = (ctx: CallContext): string => {
+  const get = `\`vwh webhooks get --project ${ctx.projectId} ${ctx.webhookId ?? "<id>"}\``
+  switch (ctx.operation) {
+    case "create":
+      return `the webhook may have been created anyway: check with \`vwh webhooks list --project ${ctx.projectId}\` before creating it again (a second create makes a duplicate)`
+    case "update":
+      return `the update may have been applied: check with ${get}; repeating it is safe (an update replaces the whole webhook)`
+    default:
+      return `the webhook may have been deleted: check with ${get}; repeating the delete is safe`
+  }
+}
+
 const said = (info: ErrorInfo): string => {
   const parts = [info.message, info.details].filter((s): s is string => typeof s === "string" && s.length > 0)
   return parts.length > 0 ? `: ${parts.join(" — ")}` : ""
@@ -87,14 +108,23 @@ export const errorFromResponse = (
         }`
       })
     }
-    default:
+    default: {
+      // Neither a refusal nor a success: a change may have happened before the server failed.
+      const uncertain = isMutation(ctx.operation)
+      const failed =
+        status >= 500
+          ? `Voucherify failed to answer the ${ctx.operation} request (${status})${tail}`
+          : `Unexpected HTTP ${status} from Voucherify for ${ctx.operation}${tail}`
       return new HttpError({
         ...fields,
         reason: status >= 500 ? "server_error" : "unexpected_status",
-        message:
-          status >= 500
-            ? `Voucherify failed to answer the ${ctx.operation} request (${status})${tail}; try again later`
-            : `Unexpected HTTP ${status} from Voucherify for ${ctx.operation}${tail}`
+        ...(uncertain ? { mayHaveBeenApplied: true } : {}),
+        message: uncertain
+          ? `${failed}; ${mayHaveBeenAppliedAdvice(ctx)}`
+          : status >= 500
+            ? `${failed}; try again later`
+            : failed
       })
+    }
   }
 }

@@ -53,8 +53,19 @@ export class HttpError extends Schema.TaggedError<HttpError>()("HttpError", {
   reason: Schema.Literal("transport", "timeout", "server_error", "unexpected_status", "decode"),
   /** True when the request certainly never reached the server (connection refused, DNS failure). */
   notSent: Schema.optional(Schema.Boolean),
+  /**
+   * True when a create, update or delete failed after the request may have reached Voucherify (no answer, a cut
+   * or undecodable answer, a timeout, a 5xx): the change **may have been applied** although no success came back.
+   * Check (list or get) before repeating a create, or it may create a duplicate; `message` says how. Never true
+   * together with `notSent`, never set on reads.
+   */
+  mayHaveBeenApplied: Schema.optional(Schema.Boolean),
   ...VoucherifyFields
 }) {}
+
+/** True when `error` says a create, update or delete may have been applied although it failed: check before repeating it. */
+export const mayHaveBeenApplied = (error: { readonly _tag: string }): boolean =>
+  error._tag === "HttpError" && (error as HttpError).mayHaveBeenApplied === true
 
 /** Everything a webhook operation can fail with; tell them apart by `_tag`. */
 export const WebhooksError = Schema.Union(ValidationError, AuthError, NotFoundError, RateLimitError, HttpError)

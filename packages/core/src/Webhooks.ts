@@ -13,7 +13,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as ConfigLayers from "./Config.js"
 import { WebhooksConfig } from "./Config.js"
-import { type CallContext, errorFromResponse } from "./ErrorMapping.js"
+import { type CallContext, errorFromResponse, isMutation, mayHaveBeenAppliedAdvice } from "./ErrorMapping.js"
 import { AuthError, HttpError, type WebhooksError } from "./Errors.js"
 import { ProjectId, pathSegment, WebhookId } from "./Ids.js"
 import { describeIssues, fieldIssues, validate } from "./Validation.js"
@@ -52,11 +52,34 @@ const transportError = (error: HttpClientError.HttpClientError, ctx: CallContext
   const codes = errorCodes(error.cause)
   const notSent = codes.length > 0 && codes.every((c) => notSentCodes.has(c))
   const why = codes[0] ?? (error.cause instanceof Error ? error.cause.message : error.message)
+  // Once the request may have left, a failed change may still have been applied: say so, never "try again".
+  if (!notSent && isMutation(ctx.operation)) {
+    return new HttpError({
+      reason: "transport",
+      notSent,
+      mayHaveBeenApplied: true,
+      message: `The connection to Voucherify failed during ${ctx.operation} (${why}); ${mayHaveBeenAppliedAdvice(ctx)}`
+    })
+  }
   return new HttpError({
     reason: "transport",
     notSent,
-    message: `Could not reach Voucherify for ${ctx.operation} (${why}); check the network, VOUCHERIFY_CLUSTER or VOUCHERIFY_API_URL`
+    message: `Could not reach Voucherify for ${ctx.operation} (${why})${
+      notSent ? "; nothing was sent" : ""
+    }; check the network, VOUCHERIFY_CLUSTER or VOUCHERIFY_API_URL`
   })
+}
+
+/** No answer within the timeout: for a change, the request may have arrived and been applied. */
+const timeoutError = (ctx: CallContext, timeout: Duration.Duration): HttpError => {
+  const late = `Voucherify did not answer ${ctx.operation} within ${Duration.format(timeout)}`
+  return isMutation(ctx.operation)
+    ? new HttpError({
+        reason: "timeout",
+        mayHaveBeenApplied: true,
+        message: `${late}; ${mayHaveBeenAppliedAdvice(ctx)}; raise VOUCHERIFY_TIMEOUT if Voucherify is slow`
+      })
+    : new HttpError({ reason: "timeout", message: `${late}; raise VOUCHERIFY_TIMEOUT or try again` })
 }
 
 /**
@@ -110,16 +133,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@voucherify-webhooks/c
         }
       }).pipe(
         Effect.catchTag("RequestError", "ResponseError", (e) => Effect.fail(transportError(e, ctx))),
-        Effect.timeoutFail({
-          duration: config.timeout,
-          onTimeout: () =>
-            new HttpError({
-              reason: "timeout",
-              message: `Voucherify did not answer ${ctx.operation} within ${Duration.format(
-                config.timeout
-              )}; raise VOUCHERIFY_TIMEOUT or try again`
-            })
-        }),
+        Effect.timeoutFail({ duration: config.timeout, onTimeout: () => timeoutError(ctx, config.timeout) }),
         Effect.flatMap((res) =>
           res.status >= 200 && res.status < 300
             ? Effect.succeed(res)
@@ -192,16 +206,20 @@ export class Webhooks extends Effect.Service<Webhooks>()("@voucherify-webhooks/c
       }
       return (res: { readonly status: number; readonly text: string }) =>
         decode(res.text).pipe(
-          Effect.mapError(
-            (e) =>
-              new HttpError({
-                reason: "decode",
-                status: res.status,
-                message: `Voucherify answered ${ctx.operation} with ${res.status} but the body is not what the API documents: ${describeIssues(
-                  fieldIssues(e)
-                )}`
-              })
-          )
+          Effect.mapError((e) => {
+            const what = `Voucherify answered ${ctx.operation} with ${res.status} but the body is not what the API documents: ${describeIssues(
+              fieldIssues(e)
+            )}`
+            // A 2xx to a change means it was most likely applied; only the answer is unreadable.
+            return isMutation(ctx.operation)
+              ? new HttpError({
+                  reason: "decode",
+                  status: res.status,
+                  mayHaveBeenApplied: true,
+                  message: `${what}; ${mayHaveBeenAppliedAdvice(ctx)}`
+                })
+              : new HttpError({ reason: "decode", status: res.status, message: what })
+          })
         )
     }
 
