@@ -7,7 +7,7 @@ import { join } from "node:path"
 const cwd = import.meta.dirname
 const bundle = spawnSync(
   process.execPath,
-  ["../../scripts/bundle.mjs", "src/bin.ts", "dist/vwh.js", "src/SandboxMain.ts", "dist/sandbox.js"],
+  ["../../scripts/bundle.mjs", "src/bin.ts", "dist/vwh.js", "src/sandbox/main.ts", "dist/sandbox.js"],
   { stdio: "inherit", cwd }
 )
 if (bundle.status !== 0) process.exit(bundle.status ?? 1)

@@ -3,21 +3,21 @@ import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import * as Terminal from "@effect/platform/Terminal"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import { apply } from "./apply/command.js"
 import { UsageError } from "./CliErrors.js"
-import { apply } from "./commands/apply.js"
-import { events } from "./commands/events.js"
-import { listen } from "./commands/listen.js"
-import { sandbox } from "./commands/sandbox.js"
-import { webhooks } from "./commands/webhooks.js"
 import { ExitCode, exitCodeFor, exitCodeHelp } from "./ExitCodes.js"
+import { events } from "./events/command.js"
 import { describe } from "./Help.js"
+import { listen } from "./listen/command.js"
 import { describeError, reportLines } from "./Report.js"
+import { sandbox } from "./sandbox/command.js"
+import { webhooks } from "./webhooks/command.js"
 
 export const version = "0.1.0"
 
@@ -66,38 +66,27 @@ export const program = (argv: ReadonlyArray<string>) =>
     cli(argv).pipe(Effect.withConsole({ ...console, error: () => Effect.void }))
   ).pipe(Effect.provide(platform))
 
-/** Runs the CLI: one line on stderr per failure, no stack traces, and the documented exit code. */
-export const main = (argv: ReadonlyArray<string>): void => {
-  const fiber = Effect.runFork(program(argv))
-  let stopping = false
-  const stop = () => {
-    // A second Ctrl-C exits at once, in case something refuses to close.
-    if (stopping) process.exit(130)
-    stopping = true
-    Effect.runFork(Fiber.interrupt(fiber))
+/** What a finished run reports on stderr, and its exit code: one line per failure, never a stack trace. */
+const report = (exit: Exit.Exit<unknown, unknown>): ExitCode => {
+  if (Exit.isSuccess(exit)) return ExitCode.ok
+  const failure = Cause.failureOption(exit.cause)
+  if (Option.isSome(failure)) {
+    process.stderr.write(`${reportLines(failure.value).join("\n")}\n`)
+    return exitCodeFor(failure.value)
   }
-  process.once("SIGINT", stop)
-  process.once("SIGTERM", stop)
-  fiber.addObserver((exit) => {
-    process.removeListener("SIGINT", stop)
-    process.removeListener("SIGTERM", stop)
-    if (Exit.isSuccess(exit)) {
-      process.exitCode = ExitCode.ok
-      return
-    }
-    const failure = Cause.failureOption(exit.cause)
-    if (Option.isSome(failure)) {
-      process.stderr.write(`${reportLines(failure.value).join("\n")}\n`)
-      process.exitCode = exitCodeFor(failure.value)
-      return
-    }
-    if (Cause.isInterruptedOnly(exit.cause)) {
-      // Stopped by Ctrl-C or SIGTERM: the normal way to end `listen` and `sandbox`.
-      process.exitCode = ExitCode.ok
-      return
-    }
-    const defect = Cause.squash(exit.cause)
-    process.stderr.write(`vwh: unexpected error: ${describeError(defect)}; please report it\n`)
-    process.exitCode = ExitCode.unexpected
-  })
+  // Stopped by Ctrl-C or SIGTERM: the normal way to end `listen` and `sandbox`.
+  if (Cause.isInterruptedOnly(exit.cause)) return ExitCode.ok
+  process.stderr.write(`vwh: unexpected error: ${describeError(Cause.squash(exit.cause))}; please report it\n`)
+  return ExitCode.unexpected
 }
+
+/**
+ * Runs the CLI with the platform's runMain (Ctrl-C and SIGTERM interrupt the command, so its finalizers run);
+ * errors are reported by `report`, not by runMain's logger.
+ */
+export const main = (argv: ReadonlyArray<string>): void =>
+  NodeRuntime.runMain(program(argv), {
+    disableErrorReporting: true,
+    disablePrettyLogger: true,
+    teardown: (exit, onExit) => onExit(report(exit))
+  })

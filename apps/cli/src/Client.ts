@@ -7,8 +7,8 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { UsageError } from "./CliErrors.js"
-import type { ConnectionFlags } from "./GlobalOptions.js"
-import { Output } from "./Output.js"
+import * as Output from "./Output.js"
+import type { ApiFlags, ConnectionFlags } from "./SharedOptions.js"
 
 /** `10s`, `500ms`, `2m` or a bare number of seconds. */
 export const parseTimeout = (text: string): Duration.Duration | undefined => {
@@ -53,7 +53,7 @@ export const resolveConfig = (flags: ConnectionFlags) =>
       timeout = parsed
     }
     if (Option.isSome(flags.token)) {
-      const output = yield* Output
+      const output = yield* Output.Output
       yield* output.warn("--token is visible in shell history and the process list; prefer VOUCHERIFY_MANAGEMENT_TOKEN")
     }
     const envId = Option.map(env.credentials, (c) => c.managementId)
@@ -81,3 +81,15 @@ export const clientLayer = (flags: ConnectionFlags) =>
     Layer.provide(Layer.effect(WebhooksConfig, resolveConfig(flags))),
     Layer.provide(NodeHttpClient.layer)
   )
+
+/** Runs an API command with its output and a client configured from env + flags. */
+export const withApi =
+  (flags: ApiFlags) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>) => {
+    const output = Output.layer(flags.output)
+    return effect.pipe(Effect.provide(Layer.provideMerge(clientLayer(flags), output))) as Effect.Effect<
+      A,
+      E | Layer.Layer.Error<ReturnType<typeof clientLayer>>,
+      Exclude<R, Webhooks | Output.Output>
+    >
+  }

@@ -1,7 +1,7 @@
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { describe, expect, it } from "vitest"
-import { decodeApplyFile, formatPath, parseText } from "../src/ApplyFile.js"
+import { decodeApplyFile, formatPath, parseText } from "../src/apply/ApplyFile.js"
 
 const problems = (content: unknown) => {
   const result = Effect.runSync(Effect.either(decodeApplyFile("w.json", content)))

@@ -1,7 +1,7 @@
 import { signPayload } from "@voucherify-webhooks/core/Signature"
 import * as Redacted from "effect/Redacted"
 import { describe, expect, it } from "vitest"
-import { forwardHeaders, judge } from "../src/Listen.js"
+import { forwardHeaders, judge } from "../src/listen/Listener.js"
 
 const secret = Redacted.make("whsec_test")
 const body = Buffer.from(JSON.stringify({ id: "whs_1", type: "redemption.succeeded", data: {} }))

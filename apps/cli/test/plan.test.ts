@@ -8,7 +8,7 @@ import {
   renderPlan,
   renderSummary,
   summarize
-} from "../src/Plan.js"
+} from "../src/apply/Plan.js"
 
 const remote = (id: string, target_url: string, events: Array<string>, active = true): RemoteWebhook => ({
   id,

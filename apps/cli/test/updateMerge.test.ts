@@ -1,10 +1,10 @@
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import { describe, expect, it } from "vitest"
-import { mergeUpdate, type UpdateFlags } from "../src/UpdateMerge.js"
+import { mergeUpdate, type RequestedUpdate } from "../src/webhooks/UpdateMerge.js"
 
 const current = { id: "wh_1", target_url: "https://a", events: ["voucher.created", "voucher.deleted"], active: false }
-const none: UpdateFlags = {
+const none: RequestedUpdate = {
   url: Option.none(),
   events: [],
   addEvents: [],
@@ -12,7 +12,7 @@ const none: UpdateFlags = {
   active: Option.none(),
   allowUnknownEvents: false
 }
-const merge = (flags: Partial<UpdateFlags>) => mergeUpdate(current, { ...none, ...flags })
+const merge = (flags: Partial<RequestedUpdate>) => mergeUpdate(current, { ...none, ...flags })
 
 describe("update merge", () => {
   it("keeps every field not named, and always sends active", () => {

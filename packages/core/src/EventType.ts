@@ -66,13 +66,20 @@ export const EventName = Schema.String.pipe(
   )
 ).annotations({ identifier: "EventName" })
 
+/** `unknown event "x"`, with the nearest documented name as a hint when there is one: the one wording of it. */
+export const unknownEvent = (name: string): string => {
+  const hint = suggestEventType(name)
+  return `unknown event "${name}"${hint ? ` (did you mean "${hint}"?)` : ""}`
+}
+
+/**
+ * Why a name is refused where only documented events are accepted, and how to accept it anyway: `allow` is in
+ * the words of where the name came from (an API field by default; the CLI names its flag or file setting).
+ */
+export const unknownEventMessage = (name: string, allow = "allow unknown events explicitly"): string =>
+  `${unknownEvent(name)}; list the known ones with \`vwh events\`, or ${allow}`
+
 /** A documented event name; unknown names are rejected with the nearest known one as a hint. */
 export const KnownEvent = Schema.String.pipe(
-  Schema.filter((s) => {
-    if (isKnownEventType(s)) return true
-    const hint = suggestEventType(s)
-    return `unknown event "${s}"${
-      hint ? ` (did you mean "${hint}"?)` : ""
-    }; list the known ones with \`vwh events\`, or allow unknown events explicitly`
-  })
+  Schema.filter((s) => isKnownEventType(s) || unknownEventMessage(s))
 ).annotations({ identifier: "KnownEvent" })

@@ -1,7 +1,7 @@
 import * as http from "node:http"
 import * as https from "node:https"
 import type { DeliveryPayload } from "@voucherify-webhooks/core/Delivery"
-import { isKnownEventType, suggestEventType } from "@voucherify-webhooks/core/EventType"
+import { isKnownEventType, unknownEvent } from "@voucherify-webhooks/core/EventType"
 import { newRequestId } from "@voucherify-webhooks/core/ServerErrors"
 import { signatureHeader, signPayload } from "@voucherify-webhooks/core/Signature"
 import * as Context from "effect/Context"
@@ -202,8 +202,7 @@ export const makeDeliveries = (options: DeliveryOptions): Effect.Effect<Deliveri
     const raise: DeliveriesShape["raise"] = (projectId, type, data = {}) =>
       Effect.gen(function* () {
         if (!isKnownEventType(type)) {
-          const hint = suggestEventType(type)
-          return yield* invalid(`unknown event "${type}"${hint ? ` (did you mean "${hint}"?)` : ""}`)
+          return yield* invalid(unknownEvent(type))
         }
         if (typeof data !== "object" || data === null || Array.isArray(data)) {
           return yield* invalid("data must be a JSON object")

@@ -6,8 +6,8 @@ import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as Runtime from "effect/Runtime"
 import * as Schema from "effect/Schema"
-import { ListenError } from "./CliErrors.js"
-import { Output } from "./Output.js"
+import { ListenError } from "../CliErrors.js"
+import { Output } from "../Output.js"
 
 export interface ListenOptions {
   readonly port: number

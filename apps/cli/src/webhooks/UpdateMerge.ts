@@ -1,13 +1,12 @@
-import { isKnownEventType, KnownEvent } from "@voucherify-webhooks/core/EventType"
+import { isKnownEventType } from "@voucherify-webhooks/core/EventType"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import * as ParseResult from "effect/ParseResult"
-import * as Schema from "effect/Schema"
-import { UsageError } from "./CliErrors.js"
-import type { RemoteWebhook } from "./Plan.js"
+import type { RemoteWebhook } from "../apply/Plan.js"
+import { UsageError } from "../CliErrors.js"
+import { eventProblem } from "../EventFlags.js"
 
 /** What `vwh webhooks update` was asked to change; anything not named keeps its current value. */
-export interface UpdateFlags {
+export interface RequestedUpdate {
   readonly url: Option.Option<string>
   /** Replaces the whole list when non-empty. */
   readonly events: ReadonlyArray<string>
@@ -25,19 +24,8 @@ export interface MergedUpdate {
   readonly warnings: ReadonlyArray<string>
 }
 
-const checkKnown = Schema.decodeUnknownEither(KnownEvent)
-
-/** Why a typed event name is not acceptable, reusing core's message and hint. */
-const eventProblem = (flag: string, name: string, allowUnknown: boolean): string | undefined => {
-  if (allowUnknown) return undefined
-  const result = checkKnown(name)
-  if (Either.isRight(result)) return undefined
-  const message = ParseResult.ArrayFormatter.formatErrorSync(result.left)[0]?.message ?? `unknown event "${name}"`
-  return `${flag} ${name}: ${message.replace("or allow unknown events explicitly", "or pass --allow-unknown-events")}`
-}
-
 /** Mistakes visible in the flags alone, caught before any call. */
-export const checkUpdateFlags = (flags: UpdateFlags): Either.Either<void, UsageError> => {
+export const checkUpdateFlags = (flags: RequestedUpdate): Either.Either<void, UsageError> => {
   const fail = (message: string) => Either.left(new UsageError({ message }))
   if (
     Option.isNone(flags.url) &&
@@ -59,7 +47,10 @@ export const checkUpdateFlags = (flags: UpdateFlags): Either.Either<void, UsageE
 }
 
 /** Applies the flags to the current webhook, giving the PUT body (a full replace) or why it cannot be built. */
-export const mergeUpdate = (current: RemoteWebhook, flags: UpdateFlags): Either.Either<MergedUpdate, UsageError> => {
+export const mergeUpdate = (
+  current: RemoteWebhook,
+  flags: RequestedUpdate
+): Either.Either<MergedUpdate, UsageError> => {
   const checked = checkUpdateFlags(flags)
   if (Either.isLeft(checked)) return Either.left(checked.left)
 

@@ -1,9 +1,9 @@
 import * as Command from "@effect/cli/Command"
 import { EventGroups } from "@voucherify-webhooks/core/EventNames"
 import * as Effect from "effect/Effect"
-import { output } from "../GlobalOptions.js"
 import { describe } from "../Help.js"
 import * as Output from "../Output.js"
+import { output } from "../SharedOptions.js"
 
 export const events = Command.make("events", { output }, (flags) =>
   Effect.gen(function* () {

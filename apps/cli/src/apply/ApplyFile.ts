@@ -1,9 +1,10 @@
+import { isKnownEventType, unknownEventMessage } from "@voucherify-webhooks/core/EventType"
 import { ProjectId } from "@voucherify-webhooks/core/Ids"
-import { WebhookCreate, WebhookCreateAnyEvent } from "@voucherify-webhooks/core/Webhook"
+import { WebhookCreateAnyEvent } from "@voucherify-webhooks/core/Webhook"
 import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { ApplyFileError, type FileProblem, UsageError } from "./CliErrors.js"
+import { ApplyFileError, type FileProblem, UsageError } from "../CliErrors.js"
 
 /**
  * The desired webhooks, per project (documented in the README):
@@ -95,7 +96,29 @@ const fileSchema = <A extends { readonly target_url: string }, I>(entry: Schema.
     }).pipe(Schema.filter(validProjectIds))
   })
 
-export const ApplyFileSchema = fileSchema(WebhookCreate)
+/**
+ * Core's create body, with unknown event names refused in the file's words (core's message names no way to allow
+ * them that fits a file).
+ */
+const WebhookEntry = Schema.Struct({
+  ...WebhookCreateAnyEvent.fields,
+  events: WebhookCreateAnyEvent.fields.events.pipe(
+    Schema.filter((events) =>
+      events.flatMap((name, i) =>
+        isKnownEventType(name)
+          ? []
+          : [
+              {
+                path: [i],
+                message: unknownEventMessage(name, "set `allow_unknown_events: true` at the top of the file")
+              }
+            ]
+      )
+    )
+  )
+})
+
+export const ApplyFileSchema = fileSchema(WebhookEntry)
 export const ApplyFileSchemaAnyEvent = fileSchema(WebhookCreateAnyEvent)
 
 export interface DesiredWebhook {
@@ -144,9 +167,7 @@ export const decodeApplyFile = (file: string, content: unknown): Effect.Effect<A
     Effect.mapError((error) => {
       const found = problemsOf(error)
       const seen = new Set(found.map((p) => `${p.path}\u0000${p.message}`))
-      const problems = [...found, ...rawProblems(content).filter((p) => !seen.has(`${p.path}\u0000${p.message}`))].map(
-        (p) => ({ ...p, message: p.message.replace(unknownEventHint, fileHint) })
-      )
+      const problems = [...found, ...rawProblems(content).filter((p) => !seen.has(`${p.path}\u0000${p.message}`))]
       return new ApplyFileError({
         file,
         problems,
@@ -159,9 +180,6 @@ export const decodeApplyFile = (file: string, content: unknown): Effect.Effect<A
     }))
   )
 }
-
-const unknownEventHint = "or allow unknown events explicitly"
-const fileHint = "or set `allow_unknown_events: true` at the top of the file"
 
 type Format = "json" | "yaml"
 

@@ -2,11 +2,13 @@ import type { WebhooksError } from "@voucherify-webhooks/core/Errors"
 import { Webhooks } from "@voucherify-webhooks/core/Webhooks"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import { type ApplyFile, loadApplyFile } from "../ApplyFile.js"
 import { AmbiguousRemote, ApplyIncomplete, DriftDetected, UsageError } from "../CliErrors.js"
+import { withApi } from "../Client.js"
 import { ExitCode, exitCodeFor } from "../ExitCodes.js"
-import type { ApiFlags } from "../GlobalOptions.js"
 import { Output } from "../Output.js"
+import { describeError } from "../Report.js"
+import { type ApplyFile, loadApplyFile } from "./ApplyFile.js"
+import type { ApplyFlags } from "./command.js"
 import {
   type Action,
   ambiguityMessage,
@@ -18,16 +20,7 @@ import {
   renderPlan,
   renderSummary,
   summarize
-} from "../Plan.js"
-import { describeError } from "../Report.js"
-import { withApi } from "./Api.js"
-
-export interface ApplyFlags extends ApiFlags {
-  readonly file: string
-  readonly prune: boolean
-  readonly dryRun: boolean
-  readonly concurrency: number
-}
+} from "./Plan.js"
 
 interface Failure {
   readonly projectId: string

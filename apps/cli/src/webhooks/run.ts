@@ -1,14 +1,14 @@
-import { ValidationError } from "@voucherify-webhooks/core/Errors"
 import { Webhook } from "@voucherify-webhooks/core/Webhook"
 import { Webhooks } from "@voucherify-webhooks/core/Webhooks"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { UsageError } from "../CliErrors.js"
-import type { ApiFlags } from "../GlobalOptions.js"
+import { withApi } from "../Client.js"
+import { checkEventFlags } from "../EventFlags.js"
 import { Output, renderTable } from "../Output.js"
-import { checkUpdateFlags, mergeUpdate } from "../UpdateMerge.js"
-import { withApi } from "./Api.js"
+import type { CreateFlags, DeleteFlags, GetFlags, ListFlags, UpdateFlags } from "./command.js"
+import { checkUpdateFlags, mergeUpdate } from "./UpdateMerge.js"
 
 const encode = Schema.encodeSync(Webhook)
 
@@ -27,44 +27,21 @@ const showOne = (webhook: Webhook) =>
     yield* output.line(`events      ${webhook.events.join("\n            ")}`)
   })
 
-// Core's hint names no flag; on the command line the way to allow unknown events is this one.
-const withFlagHint = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.catchIf(
-    effect,
-    (e): e is E & ValidationError => e instanceof ValidationError,
-    (e) =>
-      Effect.fail(
-        new ValidationError({
-          ...e,
-          message: e.message.replaceAll("or allow unknown events explicitly", "or pass --allow-unknown-events")
-        })
-      )
-  )
-
-export const create = (
-  flags: ApiFlags & {
-    readonly project: string
-    readonly url: string
-    readonly events: ReadonlyArray<string>
-    readonly inactive: boolean
-    readonly allowUnknownEvents: boolean
-  }
-) =>
+export const create = (flags: CreateFlags) =>
   Effect.gen(function* () {
+    yield* checkEventFlags("--event", flags.events, flags.allowUnknownEvents)
     const webhooks = yield* Webhooks
-    const created = yield* withFlagHint(
-      webhooks.create(
-        flags.project,
-        { target_url: flags.url, events: flags.events, active: !flags.inactive },
-        { allowUnknownEvents: flags.allowUnknownEvents }
-      )
+    const created = yield* webhooks.create(
+      flags.project,
+      { target_url: flags.url, events: flags.events, active: !flags.inactive },
+      { allowUnknownEvents: flags.allowUnknownEvents }
     )
     const output = yield* Output
     if (output.format === "json") return yield* output.json(encode(created))
     yield* output.line(`Created webhook ${created.id} in ${flags.project} → ${created.target_url}`)
   }).pipe(withApi(flags))
 
-export const list = (flags: ApiFlags & { readonly project: string }) =>
+export const list = (flags: ListFlags) =>
   Effect.gen(function* () {
     const webhooks = yield* Webhooks
     const result = yield* webhooks.list(flags.project)
@@ -77,25 +54,13 @@ export const list = (flags: ApiFlags & { readonly project: string }) =>
     for (const line of renderTable(["ID", "ACTIVE", "EVENTS", "TARGET_URL"], rows)) yield* output.line(line)
   }).pipe(withApi(flags))
 
-export const get = (flags: ApiFlags & { readonly project: string; readonly id: string }) =>
+export const get = (flags: GetFlags) =>
   Effect.gen(function* () {
     const webhooks = yield* Webhooks
     yield* showOne(yield* webhooks.get(flags.project, flags.id))
   }).pipe(withApi(flags))
 
-export const update = (
-  flags: ApiFlags & {
-    readonly project: string
-    readonly id: string
-    readonly url: Option.Option<string>
-    readonly events: ReadonlyArray<string>
-    readonly addEvents: ReadonlyArray<string>
-    readonly removeEvents: ReadonlyArray<string>
-    readonly activate: boolean
-    readonly deactivate: boolean
-    readonly allowUnknownEvents: boolean
-  }
-) =>
+export const update = (flags: UpdateFlags) =>
   Effect.gen(function* () {
     if (flags.activate && flags.deactivate) {
       return yield* new UsageError({ message: "--active and --inactive contradict each other: pass one" })
@@ -108,11 +73,9 @@ export const update = (
     const current = yield* webhooks.get(flags.project, flags.id)
     const merged = yield* mergeUpdate(current, updateFlags)
     for (const warning of merged.warnings) yield* output.warn(warning)
-    const updated = yield* withFlagHint(
-      webhooks.update(flags.project, flags.id, merged.body, {
-        allowUnknownEvents: flags.allowUnknownEvents || merged.keepsUnknownEvents
-      })
-    )
+    const updated = yield* webhooks.update(flags.project, flags.id, merged.body, {
+      allowUnknownEvents: flags.allowUnknownEvents || merged.keepsUnknownEvents
+    })
     if (output.format === "json") return yield* output.json(encode(updated))
     yield* output.line(`Updated webhook ${updated.id} in ${flags.project}`)
     yield* showOne(updated)
@@ -129,7 +92,7 @@ const confirm = (question: string) =>
     (rl) => Effect.sync(() => rl.close())
   ).pipe(Effect.map((answer) => /^y(es)?$/i.test(answer.trim())))
 
-export const remove = (flags: ApiFlags & { readonly project: string; readonly id: string; readonly yes: boolean }) =>
+export const remove = (flags: DeleteFlags) =>
   Effect.gen(function* () {
     const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true
     if (!flags.yes && !interactive) {
