@@ -2,6 +2,7 @@ import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import { ManagementClient, WebhooksApi } from "@voucherify-webhooks/core/Api"
 import type { WebhooksError } from "@voucherify-webhooks/core/Errors"
 import { currentRequestId } from "@voucherify-webhooks/core/ServerErrors"
+import { normalizeTargetUrl } from "@voucherify-webhooks/core/Webhook"
 import { Webhooks } from "@voucherify-webhooks/core/Webhooks"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -109,27 +110,36 @@ export const WebhooksLive = HttpApiBuilder.group(WebhooksApi, "webhooks", (handl
         return yield* exit
       }).pipe(Effect.catchAll(failWith))
 
+    // The policy checks, and the upstream receives, one and the same string: the URL as the WHATWG parser
+    // serialises it (core's schema already refused what parsers disagree on), never the raw text the client sent.
+    const normalized = <B extends { readonly target_url: string }>(body: B): B => ({
+      ...body,
+      target_url: normalizeTargetUrl(body.target_url)
+    })
+
     return handlers
-      .handle("create", ({ path, payload }) =>
-        mutate(
+      .handle("create", ({ path, payload }) => {
+        const body = normalized(payload)
+        return mutate(
           "create",
           path.projectId,
           undefined,
-          payload,
-          webhooks.create(path.projectId, payload, options),
+          body,
+          webhooks.create(path.projectId, body, options),
           (w) => w.id
         )
-      )
-      .handle("update", ({ path, payload }) =>
-        mutate(
+      })
+      .handle("update", ({ path, payload }) => {
+        const body = normalized(payload)
+        return mutate(
           "update",
           path.projectId,
           path.webhookId,
-          payload,
-          webhooks.update(path.projectId, path.webhookId, payload, options),
+          body,
+          webhooks.update(path.projectId, path.webhookId, body, options),
           () => undefined
         )
-      )
+      })
       .handle("delete", ({ path }) =>
         mutate(
           "delete",

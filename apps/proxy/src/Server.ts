@@ -6,7 +6,7 @@ import * as HttpServer from "@effect/platform/HttpServer"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { WebhooksApi } from "@voucherify-webhooks/core/Api"
-import { currentRequestId, voucherifyErrors, withRequestId } from "@voucherify-webhooks/core/ServerErrors"
+import { currentRequestId, routerConfig, voucherifyErrors, withRequestId } from "@voucherify-webhooks/core/ServerErrors"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
@@ -157,6 +157,7 @@ export const ProxyLive = (options: { readonly port: number; readonly host: strin
         Layer.provide(OpsRoutes),
         Layer.provide(ApiMiddleware),
         Layer.provide(ApiLive),
+        Layer.provide(routerConfig),
         Layer.provideMerge(
           NodeHttpServer.layer(
             drainingServer({

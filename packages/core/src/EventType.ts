@@ -24,26 +24,52 @@ export const specMisspellings: Readonly<Record<string, KnownEventType>> = {
   "voucher.loyalty_card.points_aded": "voucher.loyalty_card.points_added"
 }
 
-const editDistance = (a: string, b: string): number => {
+/**
+ * The longest event name accepted anywhere: documented names have at most 45 characters, so 128 leaves room for
+ * names Voucherify adds while bounding what a name can cost (it is checked before anything else).
+ */
+export const maxEventNameLength = 128
+
+/**
+ * The most events one webhook may list: the list has no repeats, so with documented names it has at most 61;
+ * 100 leaves room for events Voucherify adds, and bounds the work one request can cause (checked before any
+ * per-name work).
+ */
+export const maxEventsPerWebhook = 100
+
+/** Unknown names in one list that get a did-you-mean hint; the others are named without one. */
+export const maxHintsPerList = 3
+
+// Levenshtein distance, or `limit` as soon as it is certain to be at least that (the length difference is a
+// lower bound, and so is each row's minimum).
+const editDistance = (a: string, b: string, limit: number): number => {
+  if (Math.abs(a.length - b.length) >= limit) return limit
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j)
   for (let i = 1; i <= a.length; i++) {
     const row = [i]
+    let rowMin = i
     for (let j = 1; j <= b.length; j++) {
       row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+      if (row[j]! < rowMin) rowMin = row[j]!
     }
+    if (rowMin >= limit) return limit
     prev = row
   }
-  return prev[b.length]!
+  return Math.min(prev[b.length]!, limit)
 }
 
-/** The documented name closest to a mistyped one, when there is a plausible one. */
+/**
+ * The documented name closest to a mistyped one, when there is a plausible one. Names longer than
+ * {@link maxEventNameLength} get none: the search is bounded by the name's length, never by what a caller sends.
+ */
 export const suggestEventType = (name: string): KnownEventType | undefined => {
   const fixed = specMisspellings[name]
   if (fixed !== undefined) return fixed
+  if (name.length > maxEventNameLength) return undefined
   let best: KnownEventType | undefined
   let bestDistance = Math.max(3, Math.floor(name.length / 5)) + 1
   for (const candidate of knownEventTypes) {
-    const d = editDistance(name, candidate)
+    const d = editDistance(name, candidate, bestDistance)
     if (d < bestDistance) {
       best = candidate
       bestDistance = d
@@ -52,34 +78,74 @@ export const suggestEventType = (name: string): KnownEventType | undefined => {
   return best
 }
 
-const eventNamePattern = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/
+/** What a well-formed event name looks like: dot-separated lowercase words. */
+export const eventNamePattern = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/
 
-/**
- * A well-formed event name (`resource.action`), known or not: the opt-out for names Voucherify adds
- * after this release.
- */
-export const EventName = Schema.String.pipe(
-  Schema.filter(
-    (s) =>
-      eventNamePattern.test(s) ||
-      `"${s}" is not an event name: expected dot-separated lowercase words such as "redemption.succeeded"`
-  )
-).annotations({ identifier: "EventName" })
+/** Why `s` is not a well-formed event name, or undefined. The length is checked first, and a long name is not echoed. */
+const eventNameProblem = (s: string): string | undefined => {
+  if (s.length > maxEventNameLength) {
+    return `is ${s.length} characters long: event names have at most ${maxEventNameLength}`
+  }
+  if (!eventNamePattern.test(s)) {
+    return `"${s}" is not an event name: expected dot-separated lowercase words such as "redemption.succeeded"`
+  }
+  return undefined
+}
+
+// `unknown event "x"`, with a hint when one is given.
+const unknownEventText = (name: string, hint: KnownEventType | undefined): string =>
+  `unknown event "${name}"${hint ? ` (did you mean "${hint}"?)` : ""}`
+
+const howToAllow = (allow: string) => `list the known ones with \`vwh events\`, or ${allow}`
 
 /** `unknown event "x"`, with the nearest documented name as a hint when there is one: the one wording of it. */
-export const unknownEvent = (name: string): string => {
-  const hint = suggestEventType(name)
-  return `unknown event "${name}"${hint ? ` (did you mean "${hint}"?)` : ""}`
-}
+export const unknownEvent = (name: string): string => unknownEventText(name, suggestEventType(name))
 
 /**
  * Why a name is refused where only documented events are accepted, and how to accept it anyway: `allow` is in
  * the words of where the name came from (an API field by default; the CLI names its flag or file setting).
  */
 export const unknownEventMessage = (name: string, allow = "allow unknown events explicitly"): string =>
-  `${unknownEvent(name)}; list the known ones with \`vwh events\`, or ${allow}`
+  `${unknownEvent(name)}; ${howToAllow(allow)}`
+
+// A non-string never reaches the default message, which would print the value whole (a deeply nested value
+// overflowed the stack while being printed, and a wide one made an answer as large as the request).
+const eventNameString = Schema.String.annotations({ message: () => "must be a string (an event name)" })
+
+/**
+ * A well-formed event name (`resource.action`, at most {@link maxEventNameLength} characters), known or not:
+ * the opt-out for names Voucherify adds after this release.
+ */
+export const EventName = eventNameString.pipe(Schema.filter((s) => eventNameProblem(s) ?? true)).annotations({
+  identifier: "EventName",
+  description: "A webhook event name such as redemption.succeeded",
+  jsonSchema: { maxLength: maxEventNameLength, pattern: eventNamePattern.source }
+})
 
 /** A documented event name; unknown names are rejected with the nearest known one as a hint. */
-export const KnownEvent = Schema.String.pipe(
-  Schema.filter((s) => isKnownEventType(s) || unknownEventMessage(s))
-).annotations({ identifier: "KnownEvent" })
+export const KnownEvent = eventNameString
+  .pipe(
+    Schema.filter((s) => {
+      if (isKnownEventType(s)) return true
+      return eventNameProblem(s) ?? unknownEventMessage(s)
+    })
+  )
+  .annotations({ identifier: "KnownEvent", jsonSchema: { enum: knownEventTypes } })
+
+/**
+ * The unknown names of a list, each with its index: hints for the first {@link maxHintsPerList} only, so a list
+ * of unknown names costs little more than a list of known ones. Meant for lists already bounded by
+ * {@link maxEventsPerWebhook} and made of well-formed names. `allow` as in {@link unknownEventMessage}.
+ */
+export const unknownEvents = (
+  events: ReadonlyArray<string>,
+  allow = "allow unknown events explicitly"
+): ReadonlyArray<{ readonly index: number; readonly message: string }> => {
+  const issues: Array<{ index: number; message: string }> = []
+  for (const [index, name] of events.entries()) {
+    if (isKnownEventType(name)) continue
+    const hint = issues.length < maxHintsPerList ? suggestEventType(name) : undefined
+    issues.push({ index, message: `${unknownEventText(name, hint)}; ${howToAllow(allow)}` })
+  }
+  return issues
+}

@@ -1,15 +1,20 @@
 import * as Schema from "effect/Schema"
 
-// Ids travel as URL path segments: reject what could escape or empty the segment.
+/** The longest id accepted (the servers' routers accept longer path segments, so this rule decides: 400). */
+export const maxIdLength = 200
+
+// Ids travel as URL path segments: reject what could escape or empty the segment. The length is checked first and
+// a control character is never echoed (it would reach a terminal as is).
 const segment = (what: string, example: string) =>
-  Schema.String.pipe(
+  Schema.String.annotations({ message: () => `${what} must be a string` }).pipe(
     Schema.filter((s) => {
+      if (s.length > maxIdLength) return `${what} is too long (${s.length} characters, at most ${maxIdLength})`
       if (s.trim().length === 0) return `${what} must not be empty (e.g. ${example})`
+      if (/\p{Cc}|\p{Cf}/u.test(s)) return `${what} must not contain control characters`
       if (s !== s.trim()) return `${what} must not start or end with whitespace: "${s}"`
       if (/\s/.test(s)) return `${what} must not contain whitespace: "${s}"`
       if (s.includes("/")) return `${what} must not contain "/": "${s}"`
       if (s === "." || s === "..") return `${what} must not be "${s}": it would change the URL path`
-      if (s.length > 200) return `${what} is too long (${s.length} characters, at most 200)`
       return true
     })
   )

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto"
 import * as HttpApi from "@effect/platform/HttpApi"
 import * as HttpApiError from "@effect/platform/HttpApiError"
 import * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
@@ -11,6 +12,8 @@ import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import { WebhooksApi } from "./Api.js"
 import { boomBody } from "./ApiErrors.js"
+import { maxIdLength } from "./Ids.js"
+import { clipMessage, describeIssues } from "./Validation.js"
 
 /** Voucherify's documented body limit (10 MB). */
 export const maxBodyBytes = 10_485_760
@@ -27,6 +30,37 @@ export const newRequestId = (): string => {
   requestIdCounter = (requestIdCounter + 1) % 0x10000000000
   return `v-${requestIdPrefix}${requestIdCounter.toString(16).padStart(10, "0")}`
 }
+
+/**
+ * The deepest JSON nesting a request body may have: webhook bodies need 2 levels. Deeper bodies are refused before
+ * they are decoded — printing a value thousands of levels deep in an error message overflowed the stack (a 500).
+ */
+export const maxJsonDepth = 32
+
+/** True when `text`, read as JSON, nests arrays and objects deeper than `max`: one pass, no parsing. */
+export const jsonDeeperThan = (text: string, max: number): boolean => {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 92)
+        i++ // backslash: skip the escaped character
+      else if (c === 34) inString = false
+    } else if (c === 34) inString = true
+    else if (c === 91 || c === 123) {
+      if (++depth > max) return true
+    } else if (c === 93 || c === 125) depth--
+  }
+  return false
+}
+
+/**
+ * Lets path parameters through the router up to this length, so that core's id rules (at most
+ * {@link maxIdLength} characters) decide with a 400 naming the id, rather than the router's own limit (100) giving
+ * a misleading 405. Provide it to a server built with HttpApiBuilder (the sandbox and the proxy do).
+ */
+export const routerConfig = HttpRouter.setRouterConfig({ maxParamLength: 8 * maxIdLength })
 
 const json = (status: number, body: unknown) => HttpServerResponse.unsafeJson(body, { status })
 const boom = (status: number, error: string, message: string) => json(status, boomBody(status, error, message))
@@ -53,28 +87,51 @@ export const voucherifyErrors =
   (options: { readonly maxBodyBytes?: number } = {}) =>
   (app: HttpApp.Default): HttpApp.Default => {
     const limit = options.maxBodyBytes ?? maxBodyBytes
+    const invalid = (details: string) =>
+      Effect.map(FiberRef.get(currentRequestId), (request_id) =>
+        json(400, { code: 400, key: "invalid_payload", message: "Invalid payload", details, request_id })
+      )
     return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
       // Decide 413 from Content-Length before reading: a limit tripped mid-read resets the socket instead.
       Number(request.headers["content-length"] ?? 0) > limit
         ? Effect.succeed(tooLarge(limit))
-        : app.pipe(HttpServerRequest.withMaxBodySize(Option.some(limit)))
+        : Effect.gen(function* () {
+            if (readsJson(request)) {
+              // The text is cached: the payload decoder reads the same string, once. Read errors die as in HttpApi (413, 400 below).
+              if (jsonDeeperThan(yield* Effect.orDie(request.text), maxJsonDepth)) {
+                return yield* invalid(
+                  `body: JSON nested deeper than ${maxJsonDepth} levels; a webhook body needs 2 (target_url, events, active)`
+                )
+              }
+            }
+            return yield* app
+          }).pipe(HttpServerRequest.withMaxBodySize(Option.some(limit)))
     ).pipe(
       Effect.catchAllCause((cause) =>
         Effect.gen(function* () {
-          const request_id = yield* FiberRef.get(currentRequestId)
           const failure = Cause.failureOption(cause)
           if (Option.isSome(failure)) {
             const error: unknown = failure.value
             if (error instanceof HttpApiError.HttpApiDecodeError) {
-              const details = error.issues
-                .map((i) => `${i.path.length > 0 ? i.path.join(".") : "body"}: ${i.message}`)
-                .join("; ")
-              return json(400, { code: 400, key: "invalid_payload", message: "Invalid payload", details, request_id })
+              return yield* invalid(
+                describeIssues(
+                  error.issues.map((i) => ({
+                    path: i.path.length > 0 ? i.path.join(".") : "body",
+                    message: clipMessage(i.message)
+                  }))
+                )
+              )
             }
             if (HttpServerError.isServerError(error) && error._tag === "RouteNotFound") {
               // Not `new URL(url, base)`: a path such as "//" parses as a host and throws.
               const path = error.request.url.split("?", 1)[0] ?? ""
               const allowed = routes.filter((r) => r.pattern.test(path)).map((r) => r.method)
+              // An API path and method the router still did not take: a segment it cannot decode.
+              if (allowed.includes(error.request.method)) {
+                return yield* invalid(
+                  `path: ${malformedSegment(path) ?? "a segment"} is not valid percent-encoding; encode "%" as %25`
+                )
+              }
               return allowed.length > 0
                 ? boom(405, "Method Not Allowed", `${error.request.method} is not supported by this endpoint`).pipe(
                     HttpServerResponse.setHeader("allow", allowed.join(", "))
@@ -98,6 +155,25 @@ export const voucherifyErrors =
       )
     )
   }
+
+// HttpApi decodes a body as JSON when it is sent with no content type or a JSON one.
+const readsJson = (request: HttpServerRequest.HttpServerRequest): boolean => {
+  if (request.method === "GET" || request.method === "HEAD" || request.method === "OPTIONS") return false
+  const type = request.headers["content-type"]
+  return type === undefined || type.toLowerCase().includes("application/json")
+}
+
+/** The first path segment that is not valid percent-encoding, quoted and clipped, or undefined. */
+const malformedSegment = (path: string): string | undefined => {
+  for (const segment of path.split("/")) {
+    try {
+      decodeURIComponent(segment)
+    } catch {
+      return JSON.stringify(clipMessage(segment, 40))
+    }
+  }
+  return undefined
+}
 
 /**
  * Gives each request a Voucherify-style request id (in {@link currentRequestId}) and echoes it in

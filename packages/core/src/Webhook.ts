@@ -1,13 +1,34 @@
+import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { EventName, KnownEvent } from "./EventType.js"
+import {
+  EventName,
+  eventNamePattern,
+  knownEventTypes,
+  maxEventNameLength,
+  maxEventsPerWebhook,
+  unknownEvents
+} from "./EventType.js"
 
 export const maxTargetUrlLength = 2048
 
 const httpUrl = /^https?:$/
 
+// What a WHATWG URL parser drops or rewrites silently, so that it and an RFC 3986 parser would read different
+// hosts from one string: "https://good.example\@169.254.169.254/" is host good.example to one and the metadata
+// address to the other; tabs and newlines vanish; invisible format characters (soft hyphen, zero-width space,
+// bidi overrides) vanish or spoof what a terminal shows. None of them belongs in a URL unencoded.
+const confusable = /[\\\s\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Zs}]/u
+
+const codePoint = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`
+
 /** Why a string is not an acceptable webhook target, or undefined when it is. */
 export const targetUrlProblem = (s: string): string | undefined => {
   if (s.length > maxTargetUrlLength) return `must be at most ${maxTargetUrlLength} characters (got ${s.length})`
+  const odd = confusable.exec(s)
+  if (odd !== null) {
+    const what = odd[0] === "\\" ? "a backslash" : `${codePoint(odd[0])} (whitespace or a control character)`
+    return `must not contain ${what} (at position ${odd.index + 1}): percent-encode it or remove it`
+  }
   let url: URL
   try {
     url = new URL(s)
@@ -22,14 +43,29 @@ export const targetUrlProblem = (s: string): string | undefined => {
   return undefined
 }
 
-/** Where deliveries go: an absolute http(s) URL with no credentials in it. */
-export const TargetUrl = Schema.String.pipe(Schema.filter((s) => targetUrlProblem(s) ?? true)).annotations({
-  identifier: "TargetUrl"
-})
+/**
+ * The form of an accepted target URL that every consumer reads alike (WHATWG serialisation: lowercase host,
+ * IDNA to punycode, dot segments resolved, odd IPv4 spellings made dotted). A server that checks a policy on the
+ * parsed URL forwards this, never the raw string.
+ */
+export const normalizeTargetUrl = (s: string): string => new URL(s).href
 
-/** A non-empty list of event names with no repeats; the issue names the first duplicate. */
-const eventList = <A extends string, I, R>(item: Schema.Schema<A, I, R>) =>
-  Schema.Array(item).pipe(
+/** Where deliveries go: an absolute http(s) URL with no credentials, whitespace, backslash or control character in it. */
+export const TargetUrl = Schema.String.annotations({ message: () => "must be a string (an absolute http(s) URL)" })
+  .pipe(Schema.filter((s) => targetUrlProblem(s) ?? true))
+  .annotations({
+    identifier: "TargetUrl",
+    description: "An absolute http(s) URL without credentials, whitespace, backslashes or control characters",
+    jsonSchema: { format: "uri", maxLength: maxTargetUrlLength }
+  })
+
+/**
+ * A non-empty list of at most {@link maxEventsPerWebhook} well-formed names with no repeats; with `known`, every
+ * name must be documented (hints for the first few unknown ones). The length is checked before any item is
+ * decoded, so an oversized list costs nothing per item.
+ */
+const eventList = (known: boolean) => {
+  const list = Schema.Array(EventName).pipe(
     Schema.filter((events) => {
       if (events.length === 0) return "must list at least one event (see `vwh events`)"
       const seen = new Set<string>()
@@ -37,48 +73,98 @@ const eventList = <A extends string, I, R>(item: Schema.Schema<A, I, R>) =>
         if (seen.has(e)) return { path: [i], message: `"${e}" is listed twice: remove the duplicate` }
         seen.add(e)
       }
-      return true
+      return known ? unknownEvents(events).map(({ index, message }) => ({ path: [index], message })) : true
     })
   )
+  return Schema.declare(
+    [list],
+    {
+      decode: (list) => (input, options, ast) => {
+        // Named, never printed back: the value may be huge or deeply nested.
+        if (!Array.isArray(input))
+          return ParseResult.fail(new ParseResult.Type(ast, input, "must be an array of event names"))
+        if (input.length > maxEventsPerWebhook) {
+          return ParseResult.fail(
+            new ParseResult.Type(
+              ast,
+              input,
+              `must list at most ${maxEventsPerWebhook} events (got ${input.length}): a webhook subscribing to every documented event lists ${knownEventTypes.length}`
+            )
+          )
+        }
+        return ParseResult.decodeUnknown(list)(input, options)
+      },
+      encode: (list) => (input, options) => ParseResult.encodeUnknown(list)(input, options)
+    },
+    {
+      identifier: known ? "KnownEventList" : "EventList",
+      jsonSchema: {
+        type: "array",
+        minItems: 1,
+        maxItems: maxEventsPerWebhook,
+        uniqueItems: true,
+        items: {
+          type: "string",
+          maxLength: maxEventNameLength,
+          ...(known ? { enum: knownEventTypes } : { pattern: eventNamePattern.source })
+        }
+      }
+    }
+  )
+}
 
 // A request field we do not know is refused, naming it, wherever a body is decoded (the servers' HttpApi
 // payloads included): silently dropping a misspelt "actvie" would create an active webhook.
 const refuseUnknownFields = { parseOptions: { onExcessProperty: "error" } } as const
 
-/** The request fields shared by create and update, for a given rule on event names. */
-const bodyFields = <R>(event: Schema.Schema<string, string, R>) => ({
+/** The request fields shared by create and update; `known`: only documented event names. */
+const bodyFields = (known: boolean) => ({
   target_url: TargetUrl,
-  events: eventList(event)
+  events: eventList(known)
+})
+
+const active = Schema.Boolean.annotations({ message: () => "must be true or false" })
+
+// A body that is not an object is named as such, never printed back (it may be huge or deeply nested). Problems
+// with single fields keep their own messages (not overridden). With a defaulted field the struct is a
+// transformation whose encoded side reports the "not an object" issue, hence the two cases.
+const bodyMessage = (what: string) => ({
+  message: (issue: ParseResult.ParseIssue) => ({
+    message: `the ${what} body must be a JSON object with target_url, events and active`,
+    override:
+      issue._tag === "Type" ||
+      (issue._tag === "Transformation" && issue.kind === "Encoded" && issue.issue._tag === "Type")
+  })
 })
 
 /** Body of `POST …/webhooks`; `active` defaults to true, as Voucherify does. */
 export const WebhookCreate = Schema.Struct({
-  ...bodyFields(KnownEvent),
-  active: Schema.optionalWith(Schema.Boolean, { default: () => true, exact: true })
-}).annotations({ identifier: "WebhookCreate", ...refuseUnknownFields })
+  ...bodyFields(true),
+  active: Schema.optionalWith(active, { default: () => true, exact: true })
+}).annotations({ identifier: "WebhookCreate", ...refuseUnknownFields, ...bodyMessage("create") })
 export type WebhookCreate = typeof WebhookCreate.Type
 
 /** Like {@link WebhookCreate}, accepting well-formed event names this release does not know yet. */
 export const WebhookCreateAnyEvent = Schema.Struct({
-  ...bodyFields(EventName),
-  active: Schema.optionalWith(Schema.Boolean, { default: () => true, exact: true })
-}).annotations({ identifier: "WebhookCreate", ...refuseUnknownFields })
+  ...bodyFields(false),
+  active: Schema.optionalWith(active, { default: () => true, exact: true })
+}).annotations({ identifier: "WebhookCreate", ...refuseUnknownFields, ...bodyMessage("create") })
 
 /**
  * Body of `PUT …/webhooks/{id}`: a full replace. `active` is required here: Voucherify defaults a missing
  * `active` to true, so leaving it out could switch a disabled webhook back on.
  */
 export const WebhookUpdate = Schema.Struct({
-  ...bodyFields(KnownEvent),
-  active: Schema.Boolean
-}).annotations({ identifier: "WebhookUpdate", ...refuseUnknownFields })
+  ...bodyFields(true),
+  active
+}).annotations({ identifier: "WebhookUpdate", ...refuseUnknownFields, ...bodyMessage("update") })
 export type WebhookUpdate = typeof WebhookUpdate.Type
 
 /** Like {@link WebhookUpdate}, accepting well-formed event names this release does not know yet. */
 export const WebhookUpdateAnyEvent = Schema.Struct({
-  ...bodyFields(EventName),
-  active: Schema.Boolean
-}).annotations({ identifier: "WebhookUpdate", ...refuseUnknownFields })
+  ...bodyFields(false),
+  active
+}).annotations({ identifier: "WebhookUpdate", ...refuseUnknownFields, ...bodyMessage("update") })
 
 // Fields Voucherify adds later survive decode → encode (on the wire side and the transformation), so the proxy
 // and `vwh --output json` pass them on instead of silently dropping them.

@@ -2,11 +2,22 @@ import { readFileSync } from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
-import { EventGroups, EventName, KnownEvent, knownEventTypes, suggestEventType } from "../src/EventType.js"
+import {
+  EventGroups,
+  EventName,
+  KnownEvent,
+  knownEventTypes,
+  maxEventNameLength,
+  maxEventsPerWebhook,
+  suggestEventType,
+  unknownEvents
+} from "../src/EventType.js"
 import { ProjectId, WebhookId } from "../src/Ids.js"
-import { describeIssues, fieldIssues } from "../src/Validation.js"
+import { jsonDeeperThan } from "../src/ServerErrors.js"
+import { describeIssues, fieldIssues, maxDescribedIssues } from "../src/Validation.js"
 import {
   maxTargetUrlLength,
+  normalizeTargetUrl,
   Webhook,
   WebhookCreate,
   WebhookCreateAnyEvent,
@@ -216,5 +227,134 @@ describe("Webhook and WebhookList (responses)", () => {
   it("rejects a body that is not a webhook", () => {
     expect(problems(Webhook, { ...created, created_at: "yesterday" })).toContain("created_at")
     expect(problems(Webhook, { ...created, object: "list" })).toContain("object")
+  })
+})
+
+describe("bounds: what one value can cost and how long its error can be", () => {
+  it("an event name over the limit is refused by its length first, and not echoed", () => {
+    const long = `a.${"b".repeat(65_000)}`
+    for (const schema of [EventName, KnownEvent]) {
+      const message = problems(schema, long)
+      expect(message).toBe(`is 65002 characters long: event names have at most ${maxEventNameLength}`)
+    }
+    expect(suggestEventType(long)).toBeUndefined()
+    expect(problems(EventName, `a.${"b".repeat(maxEventNameLength - 2)}`)).toBe("")
+  })
+
+  it("an events list over the limit is refused as a whole, for known and any-event bodies", () => {
+    const events = Array.from({ length: maxEventsPerWebhook + 1 }, (_, i) => `a.b${i}`)
+    for (const schema of [WebhookCreate, WebhookCreateAnyEvent]) {
+      expect(problems(schema, { ...ok, events })).toBe(
+        `events: must list at most ${maxEventsPerWebhook} events (got ${maxEventsPerWebhook + 1}): a webhook subscribing to every documented event lists 61`
+      )
+    }
+    expect(problems(WebhookCreate, { ...ok, events: knownEventTypes })).toBe("")
+  })
+
+  it("unknown names: hints for the first three, and every one is named with its index", () => {
+    const issues = unknownEvents([
+      "redemption.succeeded",
+      "redemption.suceeded",
+      "vocher.created",
+      "x.y",
+      "voucher.creatd",
+      "voucher.updatd"
+    ])
+    expect(issues.map((i) => i.index)).toEqual([1, 2, 3, 4, 5])
+    // The first three unknown names are looked up (x.y has no near match); later ones are only named.
+    expect(issues.filter((i) => i.message.includes("did you mean")).map((i) => i.index)).toEqual([1, 2])
+    expect(issues[4]!.message).toBe(
+      'unknown event "voucher.updatd"; list the known ones with `vwh events`, or allow unknown events explicitly'
+    )
+  })
+
+  it("describeIssues names the first ten and counts the rest; each message is clipped", () => {
+    const issues = Array.from({ length: 25 }, (_, i) => ({ path: `events.${i}`, message: "x".repeat(10) }))
+    const text = describeIssues(issues)
+    expect(text.split("; ")).toHaveLength(maxDescribedIssues + 1)
+    expect(text.endsWith("; and 15 more problems")).toBe(true)
+    const wide = problems(Webhook, {
+      id: "x",
+      object: "webhook",
+      created_at: "2024-01-01T00:00:00Z",
+      target_url: Array.from({ length: 10_000 }, () => 1),
+      events: [],
+      active: true
+    })
+    expect(wide.length).toBeLessThan(600)
+  })
+
+  it("a value nested thousands of levels deep is described without printing it (no stack overflow)", () => {
+    let deep: unknown = 1
+    for (let i = 0; i < 10_000; i++) deep = [deep]
+    expect(problems(WebhookCreate, { ...ok, target_url: deep })).toBe(
+      "target_url: must be a string (an absolute http(s) URL)"
+    )
+    expect(problems(WebhookCreate, { ...ok, events: [deep] })).toBe("events.0: must be a string (an event name)")
+    expect(problems(WebhookCreate, deep)).toBe(
+      "the create body must be a JSON object with target_url, events and active"
+    )
+    expect(problems(WebhookUpdate, deep)).toBe(
+      "the update body must be a JSON object with target_url, events and active"
+    )
+    // Response schemas keep the default messages; a deep value there is still described, not a crash.
+    expect(
+      problems(Webhook, {
+        id: "x",
+        object: "webhook",
+        created_at: "2024-01-01T00:00:00Z",
+        target_url: deep,
+        events: [],
+        active: true
+      })
+    ).toBe("the value is nested too deeply to be described")
+  })
+
+  it("jsonDeeperThan counts brackets outside strings only, escapes included", () => {
+    expect(jsonDeeperThan("[[[1]]]", 3)).toBe(false)
+    expect(jsonDeeperThan("[[[[1]]]]", 3)).toBe(true)
+    expect(jsonDeeperThan('{"a":"[[[[[[\\"}', 1)).toBe(false)
+    expect(jsonDeeperThan('{"a":"\\"[[[[ "}', 1)).toBe(false)
+    expect(jsonDeeperThan('{"a":"\\\\","b":[[1]]}', 2)).toBe(true)
+  })
+})
+
+describe("target_url: nothing two URL parsers would read differently", () => {
+  it.each([
+    ["https://x.example.com\\@169.254.169.254/latest", "a backslash"],
+    ["https://example.com/\tx", "U+0009"],
+    ["https://example.com/\nx", "U+000A"],
+    ["https://example.com/\u0000", "U+0000"],
+    ["https://example.com/\u007f", "U+007F"],
+    ["https://example.com/\u0085", "U+0085"],
+    ["https://example.com/\u00a0", "U+00A0"],
+    ["https://ex\u200bample.com/", "U+200B"],
+    ["https://example.com/\u2028", "U+2028"],
+    ["https://example.com/\ufeff", "U+FEFF"]
+  ])("refuses %j, naming %s by code point", (target_url, what) => {
+    const message = problems(WebhookCreate, { ...ok, target_url })
+    expect(message).toContain(`target_url: must not contain ${what}`)
+    expect(message).not.toMatch(/\p{Cc}/u)
+  })
+
+  it.each([
+    ["https://EXAMPLE.com:443/a/./b/../c", "https://example.com/a/c"],
+    ["https://example.com/%2e%2e/x", "https://example.com/x"],
+    ["https://exa%6Dple.com/", "https://example.com/"],
+    ["https://\uff45xample.com/", "https://example.com/"],
+    ["https://b\u00fccher.example/", "https://xn--bcher-kva.example/"],
+    ["https://0x7f.1/", "https://127.0.0.1/"],
+    ["https://example.com./", "https://example.com./"],
+    ["https://example.com", "https://example.com/"]
+  ])("accepts %j; what the policy checks and forwards is %j", (input, href) => {
+    const raw = input
+    expect(problems(WebhookCreate, { ...ok, target_url: raw })).toBe("")
+    expect(normalizeTargetUrl(raw)).toBe(href)
+  })
+})
+
+describe("ids: control characters are refused, never echoed", () => {
+  it("an id with ESC is refused with a message free of it", () => {
+    expect(problems(WebhookId, "wh_\u001b[31m")).toBe("webhook id must not contain control characters")
   })
 })

@@ -3,7 +3,7 @@ import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { WebhooksApi } from "@voucherify-webhooks/core/Api"
-import { voucherifyErrors, withRequestId } from "@voucherify-webhooks/core/ServerErrors"
+import { routerConfig, voucherifyErrors, withRequestId } from "@voucherify-webhooks/core/ServerErrors"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { managementAuthLayer } from "./Auth.js"
@@ -72,6 +72,7 @@ const httpLayer = (options: ResolvedOptions) =>
         Layer.provide(HttpApiBuilder.middleware(gate)),
         Layer.provide(HttpApiBuilder.middleware(voucherifyErrors())),
         Layer.provide(api),
+        Layer.provide(routerConfig),
         Layer.provideMerge(NodeHttpServer.layer(gracefulServer, { port: options.port, host: options.host }))
       )
     })
