@@ -4,9 +4,15 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 
-/** The audit record could not be written; the request must fail rather than go unrecorded. */
+/**
+ * The audit record could not be written; the request must fail rather than go unrecorded. `phase` says which
+ * record: only an "outcome" comes after the change went upstream.
+ */
 export class AuditFailed extends Schema.TaggedError<AuditFailed>()("AuditFailed", {
-  message: Schema.String
+  message: Schema.String,
+  phase: Schema.Literal("attempt", "outcome", "denied"),
+  /** For an "outcome" after a change was applied: the webhook it concerns. */
+  webhookId: Schema.optional(Schema.String)
 }) {}
 
 /**
@@ -37,14 +43,15 @@ export class Audit extends Context.Tag("@voucherify-webhooks/proxy/Audit")<
     Layer.succeed(Audit, {
       write: (record) => {
         const line = `${JSON.stringify({ audit: true, ...record })}\n`
+        const failed = (message: string) => new AuditFailed({ message, phase: record.phase })
         return path === "-"
           ? Effect.try({
               try: () => void process.stdout.write(line),
-              catch: (e) => new AuditFailed({ message: `stdout: ${String(e)}` })
+              catch: (e) => failed(`stdout: ${String(e)}`)
             })
           : Effect.tryPromise({
               try: () => appendFile(path, line, { encoding: "utf8", mode: 0o600 }),
-              catch: (e) => new AuditFailed({ message: `${path}: ${e instanceof Error ? e.message : String(e)}` })
+              catch: (e) => failed(`${path}: ${e instanceof Error ? e.message : String(e)}`)
             })
       }
     })

@@ -9,6 +9,7 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import type { Client } from "./ProxyConfig.js"
 import { ProxySettings } from "./ProxyConfig.js"
+import * as RequestState from "./RequestState.js"
 
 /**
  * A client key: 32 random bytes (256 bits). With that much entropy a plain SHA-256 is a safe verifier — slow
@@ -47,7 +48,12 @@ export const ManagementAuthLive = Layer.effect(
           const request = yield* HttpServerRequest.HttpServerRequest
           const token = request.headers["x-management-token"] ?? ""
           const clientId = Redacted.value(id)
-          if (verifyKey(clients.get(clientId), token)) return { managementId: clientId }
+          if (verifyKey(clients.get(clientId), token)) {
+            yield* RequestState.update((state) => {
+              state.client = clientId
+            })
+            return { managementId: clientId }
+          }
           return yield* Effect.fail(unauthorized(yield* FiberRef.get(currentRequestId)))
         })
     }

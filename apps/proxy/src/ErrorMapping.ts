@@ -10,6 +10,7 @@ import {
   ApiTooManyRequests,
   type ApiUnauthorized
 } from "@voucherify-webhooks/core/ApiErrors"
+import { type CallContext, checkCommand, mayHaveBeenAppliedAdvice } from "@voucherify-webhooks/core/ErrorMapping"
 import type { WebhooksError } from "@voucherify-webhooks/core/Errors"
 import { currentRequestId } from "@voucherify-webhooks/core/ServerErrors"
 import { describeIssues } from "@voucherify-webhooks/core/Validation"
@@ -18,19 +19,61 @@ import * as FiberRef from "effect/FiberRef"
 import type { AuditFailed } from "./Audit.js"
 import type { PolicyViolation } from "./Policy.js"
 import type { ClientRateLimited } from "./RateLimit.js"
+import * as RequestState from "./RequestState.js"
 import type { ScopeDenied } from "./Scopes.js"
 
 /** Everything a proxied webhook call can fail with before it becomes a wire error. */
 export type ProxyError = WebhooksError | ScopeDenied | PolicyViolation | ClientRateLimited | AuditFailed
 
+/**
+ * The longest wait the proxy passes on to a client, in seconds: an upstream asking for more (a broken or hostile
+ * `Retry-After: 99999999999`) would otherwise park well-behaved clients for years. Voucherify's own windows are a
+ * minute or an hour.
+ */
+export const maxRetryAfterSeconds = 3_600
+
+/** Replaces secrets in text relayed from the upstream: the proxy's own upstream credentials, whatever echoes them. */
+export type Redact = (text: string) => string
+
+/**
+ * A redactor for `secrets`, as they are and percent- or JSON-encoded. Secrets shorter than 6 characters are left
+ * alone: replacing them would mangle ordinary words and hide nothing worth hiding.
+ */
+export const redactor = (secrets: ReadonlyArray<string>): Redact => {
+  const forms = [
+    ...new Set(
+      secrets.filter((s) => s.length >= 6).flatMap((s) => [s, encodeURIComponent(s), JSON.stringify(s).slice(1, -1)])
+    )
+  ].sort((a, b) => b.length - a.length)
+  return forms.length === 0 ? (text) => text : (text) => forms.reduce((t, f) => t.split(f).join("[redacted]"), text)
+}
+
+/** How an error is answered: text relayed from the upstream goes through `redact`; `forwarded` says what went upstream. */
+export interface MappingContext {
+  readonly request_id: string
+  readonly redact: Redact
+  /** The mutation that was sent upstream, when one was: its failure may have been applied. */
+  readonly forwarded?: CallContext | undefined
+}
+
 // Upstream error text may carry the upstream's own request id; the client gets ours, and never our credentials.
-const upstreamSaid = (e: { readonly details?: string | undefined; readonly message: string }) => e.details ?? e.message
+const upstreamSaid = (e: { readonly details?: string | undefined; readonly message: string }, redact: Redact) =>
+  redact(e.details ?? e.message)
+
+/** ` The create may have been applied: …` when the failed call was a change that went upstream. */
+const uncertainty = (error: WebhooksError, forwarded: CallContext | undefined): string =>
+  forwarded !== undefined && error._tag === "HttpError" && error.mayHaveBeenApplied === true
+    ? `; ${mayHaveBeenAppliedAdvice(forwarded)}`
+    : ""
 
 /**
  * THE mapping from proxy and core errors to Voucherify's wire errors: one place, so every path answers alike.
  * Returns the error plus, for 429, how many seconds the client should wait.
  */
-export const toApiError = (error: ProxyError, request_id: string): { error: ApiError; retryAfterSeconds?: number } => {
+export const toApiError = (
+  error: ProxyError,
+  { forwarded, redact, request_id }: MappingContext
+): { error: ApiError; retryAfterSeconds?: number } => {
   const rid = { request_id }
   switch (error._tag) {
     case "ScopeDenied":
@@ -59,7 +102,17 @@ export const toApiError = (error: ProxyError, request_id: string): { error: ApiE
         error: new ApiInternalError({
           key: "audit_unavailable",
           message: "Internal error",
-          details: "the audit record could not be written, so the change was not made",
+          details:
+            error.phase === "attempt" || forwarded === undefined
+              ? "the audit record could not be written, so the change was not made (nothing was sent upstream)"
+              : `the ${forwarded.operation} was applied upstream${
+                  error.webhookId === undefined ? "" : ` (webhook ${error.webhookId})`
+                }, but its outcome could not be written to the audit trail: do not repeat it; see it with ${checkCommand(
+                  {
+                    ...forwarded,
+                    webhookId: forwarded.webhookId ?? error.webhookId
+                  }
+                )}`,
           ...rid
         })
       }
@@ -68,7 +121,8 @@ export const toApiError = (error: ProxyError, request_id: string): { error: ApiE
         error: new ApiBadRequest({
           key: "invalid_payload",
           message: "Invalid payload",
-          details: error.source === "client" ? describeIssues(error.issues) : `upstream: ${upstreamSaid(error)}`,
+          details:
+            error.source === "client" ? describeIssues(error.issues) : `upstream: ${upstreamSaid(error, redact)}`,
           ...rid
         })
       }
@@ -88,7 +142,7 @@ export const toApiError = (error: ProxyError, request_id: string): { error: ApiE
             error: new ApiForbidden({
               key: error.key ?? "forbidden",
               message: "Forbidden",
-              details: `upstream refused access: ${upstreamSaid(error)}`,
+              details: `upstream refused access: ${upstreamSaid(error, redact)}`,
               ...rid
             })
           }
@@ -109,14 +163,17 @@ export const toApiError = (error: ProxyError, request_id: string): { error: ApiE
         error: new ApiNotFound({
           key: "not_found",
           message: "Resource not found",
-          details: upstreamSaid(error),
+          details: upstreamSaid(error, redact),
           ...rid,
           ...(error.resource === "unknown" ? {} : { resource_type: error.resource }),
           ...(error.resource_id === undefined ? {} : { resource_id: error.resource_id })
         })
       }
     case "RateLimitError": {
-      const retryAfterSeconds = Math.max(1, Math.ceil((error.retryAfterMs ?? 1000) / 1000))
+      const retryAfterSeconds = Math.min(
+        maxRetryAfterSeconds,
+        Math.max(1, Math.ceil((error.retryAfterMs ?? 1000) / 1000))
+      )
       return {
         error: new ApiTooManyRequests({
           key: "too_many_requests",
@@ -133,7 +190,7 @@ export const toApiError = (error: ProxyError, request_id: string): { error: ApiE
             error: new ApiGatewayTimeout({
               key: "upstream_timeout",
               message: "Gateway timeout",
-              details: "the upstream did not answer in time",
+              details: `the upstream did not answer in time${uncertainty(error, forwarded)}`,
               ...rid
             })
           }
@@ -141,12 +198,15 @@ export const toApiError = (error: ProxyError, request_id: string): { error: ApiE
             error: new ApiBadGateway({
               key: "upstream_error",
               message: "Bad gateway",
-              details:
+              details: `${
                 error.reason === "transport"
-                  ? "the upstream could not be reached"
+                  ? error.notSent === true
+                    ? "the upstream could not be reached (nothing was sent)"
+                    : "the connection to the upstream failed"
                   : error.status === undefined
                     ? `the upstream failed (${error.reason})`
-                    : `the upstream answered ${error.status} (${error.reason})`,
+                    : `the upstream answered ${error.status} (${error.reason})`
+              }${uncertainty(error, forwarded)}`,
               ...rid
             })
           }
@@ -154,21 +214,22 @@ export const toApiError = (error: ProxyError, request_id: string): { error: ApiE
 }
 
 /**
- * Extra headers for the current response. A mutable record shared by reference: the request timeout runs the
- * handler in a child fiber whose pre-response handlers would be lost, but a shared record survives.
+ * Fails with the wire error for `error`, adding Retry-After to a 429. Upstream text goes through `redact`; a change
+ * that already went upstream (the request's state says so) is answered as one that may have been applied.
  */
-export const responseHeaders = FiberRef.unsafeMake<Record<string, string>>({})
-
-/** Fails with the wire error for `error`, adding Retry-After to a 429. */
-export const failWith = (error: ProxyError): Effect.Effect<never, ApiError> =>
-  Effect.gen(function* () {
-    const mapped = toApiError(error, yield* FiberRef.get(currentRequestId))
-    if (mapped.retryAfterSeconds !== undefined) {
-      const headers = yield* FiberRef.get(responseHeaders)
-      headers["retry-after"] = String(mapped.retryAfterSeconds)
-    }
-    return yield* Effect.fail(mapped.error)
-  })
+export const failWith =
+  (redact: Redact) =>
+  (error: ProxyError): Effect.Effect<never, ApiError> =>
+    Effect.gen(function* () {
+      const state = yield* FiberRef.get(RequestState.currentRequest)
+      const mapped = toApiError(error, {
+        request_id: yield* FiberRef.get(currentRequestId),
+        redact,
+        forwarded: state.forwarded
+      })
+      if (mapped.retryAfterSeconds !== undefined) state.headers["retry-after"] = String(mapped.retryAfterSeconds)
+      return yield* Effect.fail(mapped.error)
+    })
 
 /** For endpoints that declare no 400: an upstream 400 on a read or delete is the upstream misbehaving. */
 export const withoutBadRequest = <A, R>(

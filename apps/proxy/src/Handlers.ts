@@ -7,13 +7,16 @@ import { Webhooks } from "@voucherify-webhooks/core/Webhooks"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
-import { Audit, type AuditRecord } from "./Audit.js"
-import { failWith, type ProxyError, toApiError, withoutBadRequest } from "./ErrorMapping.js"
+import * as Redacted from "effect/Redacted"
+import { Audit, AuditFailed, type AuditRecord } from "./Audit.js"
+import { failWith, type ProxyError, redactor, toApiError, withoutBadRequest } from "./ErrorMapping.js"
 import { Metrics, timeUpstream } from "./Metrics.js"
 import { checkPolicy } from "./Policy.js"
 import { ProxySettings } from "./ProxyConfig.js"
 import { RateLimiter } from "./RateLimit.js"
+import * as RequestState from "./RequestState.js"
 import { checkScope } from "./Scopes.js"
+import { UpstreamTarget } from "./Upstream.js"
 
 type Mutation = AuditRecord["operation"]
 
@@ -36,6 +39,10 @@ export const WebhooksLive = HttpApiBuilder.group(WebhooksApi, "webhooks", (handl
     const audit = yield* Audit
     const limiter = yield* RateLimiter
     const metrics = yield* Metrics
+    const target = yield* UpstreamTarget
+    // Whatever the upstream says is relayed without the proxy's own upstream credentials in it.
+    const redact = redactor([target.credentials.managementId, Redacted.value(target.credentials.managementToken)])
+    const fail = failWith(redact)
     const clients = new Map(settings.clients.map((c) => [c.id, c] as const))
     const options = { allowUnknownEvents: settings.policy.allowUnknownEvents }
     const timed = <A>(operation: string, call: Effect.Effect<A, WebhooksError>) =>
@@ -50,7 +57,7 @@ export const WebhooksLive = HttpApiBuilder.group(WebhooksApi, "webhooks", (handl
         yield* limiter.take(client)
         yield* checkScope(client, "read", project)
         return yield* timed(operation, call)
-      }).pipe(Effect.catchAll(failWith), withoutBadRequest)
+      }).pipe(Effect.catchAll(fail), withoutBadRequest)
 
     const mutate = <A>(
       operation: Mutation,
@@ -74,17 +81,23 @@ export const WebhooksLive = HttpApiBuilder.group(WebhooksApi, "webhooks", (handl
           ...(targetHost === undefined ? {} : { target_host: targetHost }),
           ...fields
         })
-        const statusOf = (e: ProxyError) => toApiError(e, request_id).error.code
+        const forwarded = { operation, projectId: project, webhookId }
+        const statusOf = (e: ProxyError, sent: boolean) =>
+          toApiError(e, { request_id, redact, forwarded: sent ? forwarded : undefined }).error.code
         const checks = Effect.gen(function* () {
           yield* limiter.take(client)
           yield* checkScope(client, "write", project)
           if (body) yield* checkPolicy(settings.policy, body)
         })
         yield* checks.pipe(
-          Effect.tapError((e) => audit.write(record({ phase: "denied", status: statusOf(e), outcome: "error" })))
+          Effect.tapError((e) => audit.write(record({ phase: "denied", status: statusOf(e, false), outcome: "error" })))
         )
         // Written before forwarding: if it cannot be written, nothing goes upstream.
         yield* audit.write(record({ phase: "attempt" }))
+        // From here on a failure may have been applied, and every answer must say so.
+        yield* RequestState.update((state) => {
+          state.forwarded = forwarded
+        })
         const exit = yield* Effect.exit(timed(operation, call)).pipe(
           // A request timeout interrupts the call; record that the outcome is unknown (best effort: we are unwinding).
           Effect.onInterrupt(() =>
@@ -103,12 +116,29 @@ export const WebhooksLive = HttpApiBuilder.group(WebhooksApi, "webhooks", (handl
           },
           onFailure: (cause) => {
             const failure = cause._tag === "Fail" ? cause.error : undefined
-            return record({ phase: "outcome", status: failure ? statusOf(failure) : 500, outcome: "error" })
+            return record({ phase: "outcome", status: failure ? statusOf(failure, true) : 500, outcome: "error" })
           }
         })
-        yield* audit.write(outcome)
+        const written = yield* Effect.either(audit.write(outcome))
+        if (written._tag === "Left") {
+          // The trail now shows an attempt without an outcome, which means "check"; the operator must hear of it.
+          yield* Effect.logError("audit outcome could not be written").pipe(
+            Effect.annotateLogs({ request_id, operation, project, problem: written.left.message })
+          )
+          // A change that was applied is answered as such; a failed one keeps the upstream's own answer.
+          if (Exit.isSuccess(exit)) {
+            const id = outcome.webhook_id
+            return yield* Effect.fail(
+              new AuditFailed({
+                message: written.left.message,
+                phase: "outcome",
+                ...(id === undefined ? {} : { webhookId: id })
+              })
+            )
+          }
+        }
         return yield* exit
-      }).pipe(Effect.catchAll(failWith))
+      }).pipe(Effect.catchAll(fail))
 
     // The policy checks, and the upstream receives, one and the same string: the URL as the WHATWG parser
     // serialises it (core's schema already refused what parsers disagree on), never the raw text the client sent.

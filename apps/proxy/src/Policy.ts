@@ -65,6 +65,48 @@ export const isPrivateAddress = (ip: string): boolean => {
   return false
 }
 
+/**
+ * Names that reach the proxy's own machine or network, never a public endpoint: loopback aliases from /etc/hosts,
+ * cloud metadata services, and the special-use or private-use suffixes behind which only internal hosts live
+ * (RFC 6761, RFC 6762 appendix G, RFC 8375, ICANN's .internal, Kubernetes' cluster domain).
+ */
+const internalNames = new Set([
+  "localhost",
+  "localhost.localdomain",
+  "ip6-localhost",
+  "ip6-loopback",
+  "metadata.google.internal",
+  "metadata.goog",
+  "instance-data",
+  "kubernetes.default",
+  "kubernetes.default.svc.cluster.local"
+])
+const internalSuffixes = [
+  ".localhost",
+  ".localdomain",
+  ".local",
+  ".internal",
+  ".intranet",
+  ".private",
+  ".corp",
+  ".home",
+  ".lan",
+  ".home.arpa",
+  ".arpa",
+  ".svc"
+]
+
+/** Why `host` (lowercase, trailing dots stripped) names an internal machine, or undefined. */
+export const internalHostProblem = (host: string): string | undefined => {
+  if (internalNames.has(host) || internalSuffixes.some((suffix) => host.endsWith(suffix))) {
+    return `must not point at an internal, metadata or loopback name (${host})`
+  }
+  // A single label (`metadata`, `kubernetes`, `intranet`) is completed by the resolver's search domains, so it
+  // names whatever the proxy's own network calls it.
+  if (!host.includes(".")) return `must name a fully qualified public host, not a single label (${host})`
+  return undefined
+}
+
 /** `*.example.com` matches sub-domains of example.com; anything else matches exactly. */
 export const hostMatches = (pattern: string, host: string): boolean =>
   pattern.startsWith("*.") ? host.endsWith(pattern.slice(1)) && host.length > pattern.length - 1 : host === pattern
@@ -81,16 +123,19 @@ export const targetUrlViolation = (policy: Policy, targetUrl: string): string | 
   if (!(policy.schemes as ReadonlyArray<string>).includes(scheme)) {
     return `must use ${policy.schemes.join(" or ")}, not ${scheme}`
   }
-  // WHATWG URL parsing already normalised odd IPv4 spellings (2130706433, 0x7f.1) to dotted form.
+  // WHATWG URL parsing already normalised odd IPv4 spellings (2130706433, 0x7f.1) to dotted form, the case and
+  // IDNA. Every trailing dot goes: "localhost.." resolves as "localhost".
   const host = url.hostname
     .replace(/^\[|\]$/g, "")
-    .replace(/\.$/, "")
+    .replace(/\.+$/, "")
     .toLowerCase()
+  if (host === "") return "must name a host"
   const ip = isIP(host) !== 0
   if (!policy.allowPrivateTargets) {
-    if (host === "localhost" || host.endsWith(".localhost")) return `must not point at localhost (${host})`
     if (ip && isPrivateAddress(host)) return `must not point at a private, loopback or link-local address (${host})`
     if (ip) return `must name a host, not an IP address (${host})`
+    const internal = internalHostProblem(host)
+    if (internal !== undefined) return internal
   }
   if (policy.allowedHosts.length > 0 && !policy.allowedHosts.some((p) => hostMatches(p, host))) {
     return `host ${host} is not allowed; allowed: ${policy.allowedHosts.join(", ")}`

@@ -6,6 +6,7 @@ import * as HttpServer from "@effect/platform/HttpServer"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { WebhooksApi } from "@voucherify-webhooks/core/Api"
+import { mayHaveBeenAppliedAdvice } from "@voucherify-webhooks/core/ErrorMapping"
 import { currentRequestId, routerConfig, voucherifyErrors, withRequestId } from "@voucherify-webhooks/core/ServerErrors"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -14,11 +15,11 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { AccessLog } from "./AccessLog.js"
 import { ManagementAuthLive } from "./ClientAuth.js"
-import { responseHeaders } from "./ErrorMapping.js"
 import { WebhooksLive } from "./Handlers.js"
 import { Metrics, operationOf } from "./Metrics.js"
 import { ProxySettings } from "./ProxyConfig.js"
 import { RateLimiter } from "./RateLimit.js"
+import * as RequestState from "./RequestState.js"
 import * as Upstream from "./Upstream.js"
 
 /**
@@ -73,25 +74,32 @@ const OpsRoutes = HttpApiBuilder.Router.use((router) =>
   })
 )
 
-/** A handler that outlives the request timeout gets a 504 in Voucherify's shape. */
+/**
+ * A handler that outlives the request timeout gets a 504 in Voucherify's shape; when its change had already gone
+ * upstream, the answer says it may have been applied and how to check.
+ */
 const requestTimeout =
   (ms: number) =>
   (app: HttpApp.Default): HttpApp.Default =>
     Effect.flatMap(Effect.timeoutOption(app, Duration.millis(ms)), (response) =>
       Option.isSome(response)
         ? Effect.succeed(response.value)
-        : Effect.map(FiberRef.get(currentRequestId), (request_id) =>
-            HttpServerResponse.unsafeJson(
+        : Effect.gen(function* () {
+            const request_id = yield* FiberRef.get(currentRequestId)
+            const { forwarded } = yield* FiberRef.get(RequestState.currentRequest)
+            return HttpServerResponse.unsafeJson(
               {
                 code: 504,
                 key: "request_timeout",
                 message: "Gateway timeout",
-                details: `the request did not complete within ${ms} ms`,
+                details: `the request did not complete within ${ms} ms${
+                  forwarded === undefined ? "" : `; ${mayHaveBeenAppliedAdvice(forwarded)}`
+                }`,
                 request_id
               },
               { status: 504 }
             )
-          )
+          })
     )
 
 const ApiMiddleware = HttpApiBuilder.middleware(
@@ -108,17 +116,16 @@ const ApiMiddleware = HttpApiBuilder.middleware(
  * Request id, metrics and one access-log line per request. Logs carry no headers or bodies. The access log is
  * the AccessLog service when one is provided (tests capture it), else batched lines on stdout.
  */
-const accessLog = (settings: ProxySettings["Type"], metrics: Metrics["Type"], access: AccessLog["Type"]) => {
-  const configured = new Set(settings.clients.map((c) => c.id))
+const accessLog = (metrics: Metrics["Type"], access: AccessLog["Type"]) => {
   return (app: HttpApp.Default): HttpApp.Default =>
     Effect.suspend(() => {
       const started = performance.now()
-      const extra: Record<string, string> = {}
-      return withRequestId(Effect.locally(app, responseHeaders, extra), (request_id, request, tagged) => {
+      const state = RequestState.make()
+      return withRequestId(Effect.locally(app, RequestState.currentRequest, state), (request_id, request, tagged) => {
+        const extra = state.headers
         const response = Object.keys(extra).length > 0 ? HttpServerResponse.setHeaders(tagged, extra) : tagged
         const operation = operationOf(request.method, request.url)
         metrics.request(operation, response.status)
-        const claimed = request.headers["x-management-id"]
         access.write({
           request_id,
           method: request.method,
@@ -126,8 +133,8 @@ const accessLog = (settings: ProxySettings["Type"], metrics: Metrics["Type"], ac
           operation,
           status: response.status,
           duration_ms: Math.round((performance.now() - started) * 10) / 10,
-          // Only a configured id is logged: a confused client might put its key in the id header.
-          ...(claimed !== undefined && configured.has(claimed) ? { client: claimed } : {})
+          // Only a client whose key was verified is named: a 401 must not log the id it tried to impersonate.
+          ...(state.client === undefined ? {} : { client: state.client })
         })
         return response
       })
@@ -151,7 +158,7 @@ export const ProxyLive = (options: { readonly port: number; readonly host: strin
       const metrics = Metrics.make()
       const provided = yield* Effect.serviceOption(AccessLog)
       const access = Option.isSome(provided) ? provided.value : yield* AccessLog.stdout
-      return HttpApiBuilder.serve(accessLog(settings, metrics, access)).pipe(
+      return HttpApiBuilder.serve(accessLog(metrics, access)).pipe(
         Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
         Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
         Layer.provide(OpsRoutes),

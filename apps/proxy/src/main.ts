@@ -1,5 +1,6 @@
 import { appendFileSync, readFileSync } from "node:fs"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import { withoutUserinfo } from "@voucherify-webhooks/core/Config"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -122,7 +123,7 @@ const banner = (url: string, target: Upstream.UpstreamTargetShape) => {
       "  !!! VOUCHERIFY_MANAGEMENT_TOKEN (and VOUCHERIFY_CLUSTER or VOUCHERIFY_API_URL) to proxy a real account."
     )
   } else {
-    lines.push(`  upstream: ${target.baseUrl} (credentials from the environment, never shown)`)
+    lines.push(`  upstream: ${withoutUserinfo(target.baseUrl)} (credentials from the environment, never shown)`)
   }
   if (demoMode) {
     const token = Redacted.value(demoMode.key)
@@ -163,7 +164,11 @@ const program = Effect.gen(function* () {
     const url = `http://${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${bound}`
     process.stdout.write(`${banner(url, target)}\n`)
     yield* Effect.logInfo("started").pipe(
-      Effect.annotateLogs({ port: bound, host, upstream: target.sandbox ? "embedded-sandbox" : target.baseUrl })
+      Effect.annotateLogs({
+        port: bound,
+        host,
+        upstream: target.sandbox ? "embedded-sandbox" : withoutUserinfo(target.baseUrl)
+      })
     )
     if (target.sandbox) yield* Effect.logWarning("upstream is the EMBEDDED SANDBOX: no real Voucherify account is used")
     return yield* Effect.never

@@ -1,6 +1,10 @@
 import { maxEventsPerWebhook } from "@voucherify-webhooks/core/EventType"
 import { maxJsonDepth } from "@voucherify-webhooks/core/ServerErrors"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { Audit } from "../src/Audit.js"
+import { maxRetryAfterSeconds } from "../src/ErrorMapping.js"
 import { auth, baseConfig, call, memoryAudit, startFakeUpstream, startProxy, webhookBody } from "./helpers.js"
 
 // What an adversarial test found, each driven over loopback against the proxy in front of a scripted upstream that
@@ -45,7 +49,7 @@ afterAll(async () => {
 const forwarded = () => fake.seen.filter((s) => s.method !== "GET").length
 
 /** A 400 invalid_payload in Voucherify's shape, nothing forwarded; returns the details. */
-const refused = async (method: string, path: string, body: string, who: "writer" | "reader" | "admin" = "writer") => {
+const refused = async (method: string, path: string, body: string, who: "writer" | "reader" | "admin" = "admin") => {
   const before = forwarded()
   const r = await call(proxy.url, method, path, auth(who), body)
   expect(r.status, r.text.slice(0, 300)).toBe(400)
@@ -105,7 +109,7 @@ describe("2. the target-URL policy and the upstream read the same host", () => {
   ] as const) {
     it(`${JSON.stringify(url)} is checked and forwarded as ${href}`, async () => {
       const before = fake.seen.length
-      const r = await call(proxy.url, "POST", collection, auth("writer"), webhookBody({ target_url: url }))
+      const r = await call(proxy.url, "POST", collection, auth("admin"), webhookBody({ target_url: url }))
       expect(r.status, r.text).toBe(200)
       const sent = fake.seen.slice(before).find((s) => s.method === "POST")!
       expect(JSON.parse(sent.body).target_url).toBe(href)
@@ -155,5 +159,294 @@ describe("3. deeply nested JSON: 400 invalid_payload, whatever the depth, wherev
 
   it("the proxy still serves afterwards", async () => {
     expect((await call(proxy.url, "GET", collection, auth("reader"))).status).toBe(200)
+  })
+})
+
+describe("5. names the policy refuses: metadata, cluster-internal and loopback, whatever the trailing dots", () => {
+  let open: Awaited<ReturnType<typeof startProxy>>
+  beforeAll(async () => {
+    // The default policy: any public host (no allowedHosts), so only the name rules stand in the way.
+    open = await startProxy({ upstream: fake.upstream, audit: memoryAudit().layer })
+  })
+  afterAll(() => open.close())
+
+  for (const host of [
+    "metadata.google.internal",
+    "metadata.google.internal.",
+    "metadata",
+    "instance-data",
+    "instance-data.ec2.internal",
+    "kubernetes",
+    "kubernetes.default",
+    "kubernetes.default.svc",
+    "kubernetes.default.svc.cluster.local",
+    "api.prod.svc",
+    "redis.cluster.local",
+    "printer.local",
+    "vault.internal",
+    "router.home.arpa",
+    "1.0.0.127.in-addr.arpa",
+    "localhost",
+    "localhost.",
+    "localhost..",
+    "localhost...",
+    "LOCALHOST.",
+    "localhost.localdomain",
+    "ip6-localhost",
+    "ip6-loopback",
+    "api.localhost.."
+  ]) {
+    it(`https://${host}/ is refused, nothing forwarded`, async () => {
+      const before = forwarded()
+      const r = await call(
+        open.url,
+        "POST",
+        collection,
+        auth("admin"),
+        webhookBody({ target_url: `https://${host}/x` })
+      )
+      expect(r.status, r.text).toBe(400)
+      expect(r.json).toMatchObject({ code: 400, key: "invalid_payload" })
+      expect(r.json.details).toMatch(/^target_url: must (not point at an internal|name a fully qualified public host)/)
+      expect(forwarded()).toBe(before)
+    })
+  }
+
+  it("public names still pass, a trailing dot included", async () => {
+    for (const host of ["hooks.example.com", "hooks.example.com.", "internal.example.com", "svc.example.org"]) {
+      const r = await call(
+        open.url,
+        "POST",
+        collection,
+        auth("admin"),
+        webhookBody({ target_url: `https://${host}/x` })
+      )
+      expect(r.status, `${host}: ${r.text}`).toBe(200)
+    }
+  })
+})
+
+describe("6. the proxy's upstream credentials never reach a client or a log", () => {
+  it("an upstream that echoes them in 400/403/404/500 answers: the client sees them redacted", async () => {
+    let echo = { status: 400, key: "invalid_payload" }
+    const leaky = await startFakeUpstream((req) => ({
+      status: echo.status,
+      body: {
+        code: echo.status,
+        key: echo.key,
+        message: `bad: token=${req.headers["x-management-token"]}`,
+        details: `id ${req.headers["x-management-id"]} token ${req.headers["x-management-token"]} url-encoded ${encodeURIComponent(String(req.headers["x-management-token"]))}`
+      }
+    }))
+    const p = await startProxy({ upstream: leaky.upstream, audit: memoryAudit().layer })
+    try {
+      const seen: Array<string> = []
+      for (const [status, key] of [
+        [400, "invalid_payload"],
+        [403, "forbidden"],
+        [404, "not_found"],
+        [500, "error"],
+        [422, "unprocessable"]
+      ] as const) {
+        echo = { status, key }
+        for (const [method, path, body] of [
+          ["POST", collection, webhookBody()],
+          ["GET", item, undefined],
+          ["DELETE", item, undefined]
+        ] as const) {
+          const r = await call(p.url, method, path, auth("admin"), body)
+          expect(r.status).toBeGreaterThanOrEqual(400)
+          seen.push(r.text, JSON.stringify([...r.headers]))
+        }
+      }
+      const everything = [...seen, ...p.logs].join("\n")
+      expect(everything).toContain("[redacted]")
+      expect(everything).not.toContain(leaky.token)
+      expect(everything).not.toContain(encodeURIComponent(leaky.token))
+      expect(everything).not.toContain("fake-upstream")
+    } finally {
+      await p.close()
+      await leaky.close()
+    }
+  })
+})
+
+describe("7. after a change went upstream, every error says it may have been applied and how to check", () => {
+  const notMade = /not made|was not|try again/i
+
+  it("the answer is lost (reset after applying, or too slow): 502/504 saying so, sent once", async () => {
+    let mode: "reset" | "slow" = "reset"
+    const lossy = await startFakeUpstream((req) => {
+      if (mode === "reset") {
+        req.socket.destroy()
+        return "hang"
+      }
+      return "hang"
+    })
+    const p = await startProxy({ upstream: lossy.upstream, audit: memoryAudit().layer })
+    try {
+      for (const m of ["reset", "slow"] as const) {
+        mode = m
+        const before = lossy.seen.length
+        const r = await call(p.url, "POST", collection, auth("writer"), webhookBody())
+        expect(r.status).toBe(m === "reset" ? 502 : 504)
+        expect(r.json.details).toContain(
+          "the webhook may have been created anyway: check with `vwh webhooks list --project proj_a` before creating it again"
+        )
+        expect(r.json.details).not.toMatch(notMade)
+        expect(lossy.seen.length - before).toBe(1)
+      }
+      mode = "reset"
+      const u = await call(p.url, "PUT", item, auth("writer"), webhookBody())
+      expect(u.json.details).toContain(
+        "the update may have been applied: check with `vwh webhooks get --project proj_a wh_aaaaaaaaaaaaaaaaaaaaaaaa`"
+      )
+      const d = await call(p.url, "DELETE", item, auth("writer"))
+      expect(d.json.details).toContain("the webhook may have been deleted")
+    } finally {
+      for (const answer of lossy.pendingResponses()) answer(500)
+      await p.close()
+      await lossy.close()
+    }
+  })
+
+  it("the upstream fails with a 5xx after a create: 502 saying it may have been applied", async () => {
+    const failing = await startFakeUpstream(() => ({ status: 503, body: { code: 503, message: "busy" } }))
+    const p = await startProxy({ upstream: failing.upstream, audit: memoryAudit().layer })
+    try {
+      const r = await call(p.url, "POST", collection, auth("writer"), webhookBody())
+      expect(r.status).toBe(502)
+      expect(r.json.details).toMatch(
+        /^the upstream answered 503 \(server_error\); the webhook may have been created anyway/
+      )
+    } finally {
+      await p.close()
+      await failing.close()
+    }
+  })
+
+  it("the audit outcome cannot be written after the change was applied: 500 that says it was applied, never 'not made'", async () => {
+    const ok = await startFakeUpstream(() => ({ status: 200, body: webhook("https://x.example.com/") }))
+    const trail = memoryAudit({ failPhase: "outcome" })
+    const p = await startProxy({ upstream: ok.upstream, audit: trail.layer })
+    try {
+      const r = await call(p.url, "POST", collection, auth("writer"), webhookBody())
+      expect(r.status).toBe(500)
+      expect(r.json).toMatchObject({ code: 500, key: "audit_unavailable" })
+      expect(r.json.details).toContain("the create was applied upstream (webhook wh_aaaaaaaaaaaaaaaaaaaaaaaa)")
+      expect(r.json.details).toContain(
+        "do not repeat it; see it with `vwh webhooks get --project proj_a wh_aaaaaaaaaaaaaaaaaaaaaaaa`"
+      )
+      expect(r.json.details).not.toMatch(notMade)
+      expect(ok.seen).toHaveLength(1)
+      expect(trail.records.map((x) => x.phase)).toEqual(["attempt"])
+      expect(p.logs.some((l) => l.includes("audit outcome could not be written"))).toBe(true)
+      // When the attempt record itself fails nothing is sent, and the answer says the change was not made.
+      const nothing = memoryAudit({ failPhase: "attempt" })
+      const q = await startProxy({ upstream: ok.upstream, audit: nothing.layer })
+      try {
+        const n = await call(q.url, "POST", collection, auth("writer"), webhookBody())
+        expect(n.json.details).toBe(
+          "the audit record could not be written, so the change was not made (nothing was sent upstream)"
+        )
+        expect(ok.seen).toHaveLength(1)
+      } finally {
+        await q.close()
+      }
+    } finally {
+      await p.close()
+      await ok.close()
+    }
+  })
+
+  it("the request timeout cuts a forwarded change: 504 request_timeout saying it may have been applied", async () => {
+    const hanging = await startFakeUpstream(() => "hang")
+    const p = await startProxy({
+      upstream: hanging.upstream,
+      audit: memoryAudit().layer,
+      config: baseConfig({ upstream: { timeoutMs: 5_000, maxRetries: 0 }, limits: { requestTimeoutMs: 300 } })
+    })
+    try {
+      const r = await call(p.url, "POST", collection, auth("writer"), webhookBody())
+      expect(r.status).toBe(504)
+      expect(r.json).toMatchObject({ key: "request_timeout" })
+      expect(r.json.details).toContain("the webhook may have been created anyway")
+    } finally {
+      for (const answer of hanging.pendingResponses()) answer(500)
+      await p.close()
+      await hanging.close()
+    }
+  })
+})
+
+describe("8. a 401 is logged without the client id it claimed", () => {
+  it("a configured id with a wrong key: the access line names no client", async () => {
+    const before = proxy.logs.length
+    const r = await call(proxy.url, "GET", collection, {
+      "x-management-id": "admin",
+      "x-management-token": "vwhk_guess"
+    })
+    expect(r.status).toBe(401)
+    const line = proxy.logs
+      .slice(before)
+      .map((l) => JSON.parse(l))
+      .find((l) => l.message === "request")
+    expect(line.annotations).toMatchObject({ status: 401 })
+    expect(line.annotations).not.toHaveProperty("client")
+    expect(JSON.stringify(line)).not.toContain("admin")
+  })
+})
+
+describe("an unexpected failure (a bug) is a 500 in Voucherify's shape and one log line, never an empty answer", () => {
+  it("an audit sink that throws", async () => {
+    const ok = await startFakeUpstream(() => ({ status: 200, body: webhook("https://x.example.com/") }))
+    const broken = Layer.succeed(Audit, { write: () => Effect.die(new TypeError("sink exploded")) })
+    const p = await startProxy({ upstream: ok.upstream, audit: broken })
+    try {
+      const r = await call(p.url, "POST", collection, auth("writer"), webhookBody())
+      expect(r.status).toBe(500)
+      expect(r.json).toEqual({
+        code: 500,
+        key: "internal_error",
+        message: "Internal error",
+        request_id: r.headers.get("x-request-id")
+      })
+      const logged = p.logs
+        .map((l) => JSON.parse(l))
+        .find((l) => l.message === "unexpected failure while serving a request")
+      expect(logged).toMatchObject({
+        logLevel: "ERROR",
+        annotations: { request_id: r.json.request_id, error: "TypeError: sink exploded" }
+      })
+      expect(ok.seen).toHaveLength(0)
+    } finally {
+      await p.close()
+      await ok.close()
+    }
+  })
+})
+
+describe("8. an upstream Retry-After is clamped to a sane maximum", () => {
+  it("Retry-After: 99999999999 reaches the client as at most an hour", async () => {
+    const limited = await startFakeUpstream(() => ({
+      status: 429,
+      body: { code: 429, message: "Too many requests hit the API too quickly." },
+      headers: { "retry-after": "99999999999" }
+    }))
+    const p = await startProxy({ upstream: limited.upstream, audit: memoryAudit().layer })
+    try {
+      for (const [method, path, body] of [
+        ["GET", collection, undefined],
+        ["POST", collection, webhookBody()]
+      ] as const) {
+        const r = await call(p.url, method, path, auth("admin"), body)
+        expect(r.status).toBe(429)
+        expect(r.headers.get("retry-after")).toBe(String(maxRetryAfterSeconds))
+        expect(r.json.details).toBe(`upstream rate limit reached; retry in ${maxRetryAfterSeconds} s`)
+      }
+    } finally {
+      await p.close()
+      await limited.close()
+    }
   })
 })

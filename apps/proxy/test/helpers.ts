@@ -55,13 +55,16 @@ export const auth = (id: keyof typeof keys, clientId: string = id === "writer" ?
   "x-management-token": keys[id]
 })
 
-/** Every audit record, in memory; `fail` makes every write fail, as a full disk would. */
-export const memoryAudit = (options: { fail?: boolean } = {}) => {
+/**
+ * Every audit record, in memory; `fail` makes every write fail, as a full disk would, and `failPhase` only the
+ * records of that phase (a disk that fills up between the attempt and the outcome).
+ */
+export const memoryAudit = (options: { fail?: boolean; failPhase?: "attempt" | "outcome" | "denied" } = {}) => {
   const records: Array<Record<string, unknown>> = []
   const layer = Layer.succeed(Audit, {
     write: (record) =>
-      options.fail
-        ? Effect.fail(new AuditFailed({ message: "ENOSPC: no space left on device" }))
+      options.fail || options.failPhase === record.phase
+        ? Effect.fail(new AuditFailed({ message: "ENOSPC: no space left on device", phase: record.phase }))
         : Effect.sync(() => void records.push({ ...record }))
   })
   return { records, layer }

@@ -196,4 +196,29 @@ describe("the built proxy as a process", () => {
       await fake.close()
     }
   })
+
+  it("an upstream URL with user:password in it is printed without them, in the banner and the log", async () => {
+    const fake = await startFakeUpstream(() => ({ status: 404, body: { code: 404, message: "Resource not found" } }))
+    const secret = "tok3n-in-the-url-9f8e7d"
+    const p = spawnProxy([], {
+      ...cleanEnv(),
+      PORT: "0",
+      VOUCHERIFY_API_URL: fake.url.replace("http://", `http://someone:${secret}@`),
+      VOUCHERIFY_MANAGEMENT_ID: "fake-upstream",
+      VOUCHERIFY_MANAGEMENT_TOKEN: fake.token
+    })
+    try {
+      await p.port
+      await new Promise((r) => setTimeout(r, 200))
+      expect(p.output.text).toContain(`upstream: ${fake.url} (credentials from the environment, never shown)`)
+      expect(p.output.text).toContain(`"upstream":"${fake.url}"`)
+      expect(p.output.text).not.toContain(secret)
+      expect(p.output.text).not.toContain("someone")
+      expect(p.output.text).not.toContain(fake.token)
+    } finally {
+      p.child.kill("SIGTERM")
+      await p.exited
+      await fake.close()
+    }
+  })
 })

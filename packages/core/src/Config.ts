@@ -33,6 +33,12 @@ export class WebhooksConfig extends Context.Tag("@voucherify-webhooks/core/Webho
 
 const normaliseBaseUrl = (url: string): string => url.replace(/\/+$/, "")
 
+/**
+ * `url` without the user name and password it may embed (`http://user:TOKEN@host`), for anything printed: a
+ * banner, a log line, an error message. Everything else is kept as written.
+ */
+export const withoutUserinfo = (url: string): string => url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, "$1")
+
 const baseUrlConfig = Config.url("VOUCHERIFY_API_URL").pipe(
   Config.validate({
     message: "VOUCHERIFY_API_URL must be an http(s) URL such as https://api.voucherify.io or http://localhost:4010",

@@ -21,16 +21,21 @@ export const isMutation = (operation: Operation): boolean =>
  * duplicate webhook (Voucherify has no idempotency key).
  */
 export const mayHaveBeenAppliedAdvice = (ctx: CallContext): string => {
-  const get = `\`vwh webhooks get --project ${ctx.projectId} ${ctx.webhookId ?? "<id>"}\``
   switch (ctx.operation) {
     case "create":
-      return `the webhook may have been created anyway: check with \`vwh webhooks list --project ${ctx.projectId}\` before creating it again (a second create makes a duplicate)`
+      return `the webhook may have been created anyway: check with ${checkCommand(ctx)} before creating it again (a second create makes a duplicate)`
     case "update":
-      return `the update may have been applied: check with ${get}; repeating it is safe (an update replaces the whole webhook)`
+      return `the update may have been applied: check with ${checkCommand(ctx)}; repeating it is safe (an update replaces the whole webhook)`
     default:
-      return `the webhook may have been deleted: check with ${get}; repeating the delete is safe`
+      return `the webhook may have been deleted: check with ${checkCommand(ctx)}; repeating the delete is safe`
   }
 }
+
+/** The `vwh` command that shows whether a change happened: the webhook when its id is known, else the project's list. */
+export const checkCommand = (ctx: CallContext): string =>
+  ctx.webhookId === undefined
+    ? `\`vwh webhooks list --project ${ctx.projectId}\``
+    : `\`vwh webhooks get --project ${ctx.projectId} ${ctx.webhookId}\``
 
 const said = (info: ErrorInfo): string => {
   const parts = [info.message, info.details].filter((s): s is string => typeof s === "string" && s.length > 0)

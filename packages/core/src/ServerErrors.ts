@@ -150,6 +150,19 @@ export const voucherifyErrors =
               ? tooLarge(limit)
               : boom(400, "Bad Request", "Invalid request payload JSON format")
           }
+          if (Option.isSome(defect)) {
+            // A bug, not the client's fault: a 500 in Voucherify's shape with the request id, and one log line an
+            // operator can find by that id (the bare platform answered an empty 500 and logged nothing).
+            const request_id = yield* FiberRef.get(currentRequestId)
+            const error = defect.value
+            yield* Effect.logError("unexpected failure while serving a request").pipe(
+              Effect.annotateLogs({
+                request_id,
+                error: clipMessage(error instanceof Error ? `${error.name}: ${error.message}` : String(error))
+              })
+            )
+            return json(500, { code: 500, key: "internal_error", message: "Internal error", request_id })
+          }
           return yield* Effect.failCause(cause)
         })
       )

@@ -1,0 +1,26 @@
+import type { CallContext } from "@voucherify-webhooks/core/ErrorMapping"
+import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+
+/**
+ * What the proxy learns about one request while serving it, for whoever answers or logs it at the end. A mutable
+ * record shared by reference: the request timeout runs the handler in a child fiber whose own changes would be
+ * lost, but a shared record survives.
+ */
+export interface RequestState {
+  /** Extra headers for the response (Retry-After). */
+  readonly headers: Record<string, string>
+  /** The client id, once its key was verified: only then does the access log name it. */
+  client?: string
+  /** Set when a create, update or delete is about to go upstream: from then on it may have been applied. */
+  forwarded?: CallContext
+}
+
+export const currentRequest = FiberRef.unsafeMake<RequestState>({ headers: {} })
+
+/** A fresh state for one request. */
+export const make = (): RequestState => ({ headers: {} })
+
+/** Changes the current request's state. */
+export const update = (f: (state: RequestState) => void): Effect.Effect<void> =>
+  Effect.map(FiberRef.get(currentRequest), f)
