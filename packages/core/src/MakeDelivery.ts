@@ -123,14 +123,9 @@ const entityId = (type: string, data: Record<string, unknown>): string | undefin
   return typeof node === "string" ? node : undefined
 }
 
-export interface MakeDeliveryOptions {
+export interface DeliveryEnvelopeOptions {
   /** `data` instead of the event's fixture (an unknown event has `{}`). */
   readonly data?: Record<string, unknown>
-  /**
-   * Changes applied last, by dotted path into the whole delivery: `{ "data.voucher.code": "SPRING-1" }` or
-   * pairs from {@link parseOverride}. Objects on the way are created; a list is indexed by number.
-   */
-  readonly overrides?: Readonly<Record<string, unknown>> | ReadonlyArray<readonly [string, unknown]>
   readonly id?: string
   readonly projectId?: string
   /** `created_at` of the delivery and its event; now by default. */
@@ -148,7 +143,52 @@ export interface MakeDeliveryOptions {
 
 /**
  * A realistic delivery envelope (API.md §6.3) for any event name: the event's fixture as `data` (or the given
- * data), fresh ids, `source` a webhook (a distribution for `distribution.*` events), then the overrides. Sign
+ * data, copied), fresh ids, `event.entity_id` read from the data, `source` a webhook (a distribution for
+ * `distribution.*` events). See {@link makeDelivery} to also apply overrides.
+ */
+export const deliveryEnvelope = (type: string, options: DeliveryEnvelopeOptions = {}): DeliveryPayload => {
+  const data = options.data === undefined ? (fixtureData(type) ?? {}) : structuredClone(options.data)
+  const createdAt =
+    options.createdAt === undefined
+      ? new Date().toISOString()
+      : typeof options.createdAt === "string"
+        ? options.createdAt
+        : options.createdAt.toISOString()
+  const distribution = type.startsWith("distribution.")
+  const source = options.webhook ?? {
+    id: distribution ? "distr_TrJj0lHV44EMt6HvLa2pyNl" : webhookId(),
+    target_url: "https://example.com/webhooks/voucherify"
+  }
+  const entity = options.event?.entity_id ?? entityId(type, data)
+  return {
+    id: options.id ?? deliveryId(),
+    project_id: options.projectId ?? "proj_example",
+    created_at: createdAt,
+    type,
+    data,
+    source: { id: source.id, object: distribution ? "distribution" : "webhook", target_url: source.target_url },
+    event: {
+      id: options.event?.id ?? eventId(type),
+      type,
+      created_at: createdAt,
+      ...(entity === undefined ? {} : { entity_id: entity }),
+      group_id: options.event?.group_id ?? groupId(),
+      event_source: options.event?.event_source ?? { channel: "API" }
+    }
+  }
+}
+
+export interface MakeDeliveryOptions extends DeliveryEnvelopeOptions {
+  /**
+   * Changes applied last, by dotted path into the whole delivery: `{ "data.voucher.code": "SPRING-1" }` or
+   * pairs from {@link parseOverride}. Objects on the way are created; a list is indexed by number. Setting
+   * `type` does not change `event.type`: set both to move a delivery to another event.
+   */
+  readonly overrides?: Readonly<Record<string, unknown>> | ReadonlyArray<readonly [string, unknown]>
+}
+
+/**
+ * {@link deliveryEnvelope} with overrides: what `vwh trigger <event> data.path=value…` sends. Sign
  * `JSON.stringify` of the result with `signPayload` to send it.
  *
  * ```ts
@@ -162,35 +202,7 @@ export const makeDelivery = (
   options: MakeDeliveryOptions = {}
 ): Effect.Effect<DeliveryPayload, DeliveryOverrideError> =>
   Effect.gen(function* () {
-    const data = options.data === undefined ? (fixtureData(type) ?? {}) : structuredClone(options.data)
-    const createdAt =
-      options.createdAt === undefined
-        ? new Date().toISOString()
-        : typeof options.createdAt === "string"
-          ? options.createdAt
-          : options.createdAt.toISOString()
-    const distribution = type.startsWith("distribution.")
-    const source = options.webhook ?? {
-      id: distribution ? "distr_TrJj0lHV44EMt6HvLa2pyNl" : webhookId(),
-      target_url: "https://example.com/webhooks/voucherify"
-    }
-    const entity = options.event?.entity_id ?? entityId(type, data)
-    const delivery: Record<string, unknown> = {
-      id: options.id ?? deliveryId(),
-      project_id: options.projectId ?? "proj_example",
-      created_at: createdAt,
-      type,
-      data,
-      source: { id: source.id, object: distribution ? "distribution" : "webhook", target_url: source.target_url },
-      event: {
-        id: options.event?.id ?? eventId(type),
-        type,
-        created_at: createdAt,
-        ...(entity === undefined ? {} : { entity_id: entity }),
-        group_id: options.event?.group_id ?? groupId(),
-        event_source: options.event?.event_source ?? { channel: "API" }
-      }
-    }
+    const delivery = deliveryEnvelope(type, options) as Record<string, unknown>
     const overrides =
       options.overrides === undefined
         ? []

@@ -2,6 +2,7 @@ import * as http from "node:http"
 import * as https from "node:https"
 import type { DeliveryPayload } from "@voucherify-webhooks/core/Delivery"
 import { isKnownEventType, unknownEvent } from "@voucherify-webhooks/core/EventType"
+import { deliveryEnvelope, eventId, fixtureData } from "@voucherify-webhooks/core/MakeDelivery"
 import { newRequestId } from "@voucherify-webhooks/core/ServerErrors"
 import { signatureHeader, signPayload } from "@voucherify-webhooks/core/Signature"
 import * as Context from "effect/Context"
@@ -11,7 +12,6 @@ import * as FiberSet from "effect/FiberSet"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import { SandboxError } from "./Errors.js"
-import * as Ids from "./Ids.js"
 import { State } from "./State.js"
 
 /** Voucherify's retry schedule after a failed delivery, in minutes: 12 retries, then the webhook is switched off. */
@@ -199,11 +199,13 @@ export const makeDeliveries = (options: DeliveryOptions): Effect.Effect<Deliveri
         )
       )
 
-    const raise: DeliveriesShape["raise"] = (projectId, type, data = {}) =>
+    // Without data, an event carries core's realistic fixture of it (valid against Voucherify's published schema).
+    const raise: DeliveriesShape["raise"] = (projectId, type, given) =>
       Effect.gen(function* () {
         if (!isKnownEventType(type)) {
           return yield* invalid(unknownEvent(type))
         }
+        const data = given ?? fixtureData(type) ?? {}
         if (typeof data !== "object" || data === null || Array.isArray(data)) {
           return yield* invalid("data must be a JSON object")
         }
@@ -220,26 +222,22 @@ export const makeDeliveries = (options: DeliveryOptions): Effect.Effect<Deliveri
           })
         }
         const created_at = new Date().toISOString()
-        const event = { id: Ids.eventId(type), type, project_id: projectId, created_at, group_id: newRequestId() }
+        const event = { id: eventId(type), type, project_id: projectId, created_at, group_id: newRequestId() }
+        // Caller-given data names its entity by `id`; a fixture's entity is found by core (redemption.id, …).
         const entityId = typeof data.id === "string" ? data.id : undefined
         const sent: Array<RaisedEvent["deliveries"][number]> = []
         for (const webhook of webhooks) {
-          const payload: DeliveryPayload = {
-            id: Ids.deliveryId(),
-            project_id: projectId,
-            created_at,
-            type,
+          const payload = deliveryEnvelope(type, {
             data: JSON.parse(dataJson) as Record<string, unknown>,
-            source: { id: webhook.id, object: "webhook", target_url: webhook.target_url },
+            projectId,
+            createdAt: created_at,
+            webhook,
             event: {
               id: event.id,
-              type,
-              created_at,
-              ...(entityId === undefined ? {} : { entity_id: entityId }),
               group_id: event.group_id,
-              event_source: { channel: "API" }
+              ...(entityId === undefined ? {} : { entity_id: entityId })
             }
-          }
+          })
           const entry: Entry = {
             id: payload.id,
             project_id: projectId,

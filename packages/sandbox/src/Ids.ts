@@ -17,10 +17,6 @@ export const alphanumeric = (length: number): string => {
 
 /** Ids as Voucherify mints them: `wh_` + 24 alphanumerics. */
 export const webhookId = (): string => `wh_${alphanumeric(24)}`
-/** A delivery ("send-out") id, e.g. `whs_0e16e42bc6e0c65b57`. */
-export const deliveryId = (): string => `whs_${randomBytes(9).toString("hex")}`
-/** An event id; the prefix names the resource like Voucherify's `evred_`, `evvou_`. */
-export const eventId = (type: string): string => `ev${type.slice(0, 3)}_${randomBytes(9).toString("hex")}`
 
 /**
  * A project's webhook secret, derived from the management token so it is stable across restarts (a receiver
