@@ -733,6 +733,19 @@ const rewardRedemption = (state: string) =>
     source_type: "API"
   }) as const
 
+/** A customer spends 200 loyalty points on a reward: the reward_redemptions events at each state. */
+const rewardRedemptionData = (state: "CREATED" | "PENDING" | "COMPLETED") => ({
+  customer: mayaShort,
+  holder: mayaShort,
+  voucher: loyaltyCard,
+  campaign: loyaltyCampaign,
+  reward_redemption: rewardRedemption(state),
+  reward: rewardResult,
+  reward_assignment: rewardAssignment,
+  source: { id: "reward-redeem-48213-0003", type: "API" },
+  balance: { amount: -200 }
+})
+
 const customEvent = {
   id: ids.customEvent,
   object: "event",
@@ -872,6 +885,23 @@ const pendingPointsData = (balanceKey: "balance" | "voucher_pending_points_balan
   pending_points: pendingPoints
 })
 
+const expiredBucket = {
+  id: ids.bucket,
+  voucher_id: ids.loyaltyCard,
+  campaign_id: ids.loyalty,
+  bucket: { total_points: 120 },
+  status: "EXPIRED",
+  expires_at: "2026-03-01",
+  created_at: "2025-03-01T09:00:00.000Z",
+  updated_at: at.now,
+  object: "loyalty_points_bucket"
+} as const
+
+const pendingPointsActivated = {
+  ...pendingPointsData("balance"),
+  transaction: loyaltyTransaction("PENDING_POINTS_ACTIVATION", 149, 689, { pending_points: pendingPoints })
+}
+
 const orderData = (status: "CREATED" | "PAID" | "CANCELED" | "FULFILLED") => ({
   customer: mayaShort,
   referrer: referrerShort,
@@ -890,6 +920,17 @@ const tierChange = (from: typeof silverTier | typeof goldTier, to: typeof silver
 })
 
 const undocumented = (data: Record<string, unknown>) => data
+
+const promotionStackData = {
+  campaign: { ...springCampaign, id: ids.promotion, name: "Weekend Promotions", campaign_type: "PROMOTION" },
+  promotion_stack: {
+    id: ids.stack,
+    name: "Weekend stack",
+    category_id: ids.category,
+    campaign: { id: ids.promotion },
+    tiers: { ids: [ids.tier], hierarchy_mode: "MANUAL" }
+  }
+}
 
 type Fixtures = { readonly [K in DeliveryType]: DeliveryDataOf<K> }
 
@@ -924,26 +965,8 @@ export const deliveryFixtures: Fixtures = {
   "campaign.loyalty_tier.created": { campaign: loyaltyCampaign, loyalty_tier: silverTier },
   "campaign.loyalty_tier.deleted": { campaign: loyaltyCampaign, loyalty_tier: silverTier },
   "campaign.loyalty_tier.updated": { campaign: loyaltyCampaign, loyalty_tier: goldTier },
-  "campaign.promotion_stack.created": undocumented({
-    campaign: { ...springCampaign, id: ids.promotion, name: "Weekend Promotions", campaign_type: "PROMOTION" },
-    promotion_stack: {
-      id: ids.stack,
-      name: "Weekend stack",
-      category_id: ids.category,
-      campaign: { id: ids.promotion },
-      tiers: { ids: [ids.tier], hierarchy_mode: "MANUAL" }
-    }
-  }),
-  "campaign.promotion_stack.updated": undocumented({
-    campaign: { ...springCampaign, id: ids.promotion, name: "Weekend Promotions", campaign_type: "PROMOTION" },
-    promotion_stack: {
-      id: ids.stack,
-      name: "Weekend stack",
-      category_id: ids.category,
-      campaign: { id: ids.promotion },
-      tiers: { ids: [ids.tier], hierarchy_mode: "MANUAL" }
-    }
-  }),
+  "campaign.promotion_stack.created": undocumented(promotionStackData),
+  "campaign.promotion_stack.updated": undocumented(promotionStackData),
   "campaign.promotion_tier.created": { campaign: springCampaign, promotion_tier: promotionTier },
   "campaign.promotion_tier.deleted": { campaign: springCampaign, promotion_tier: promotionTier },
   "campaign.promotion_tier.disabled": { campaign: springCampaign, promotion_tier: { ...promotionTier, active: false } },
@@ -1035,43 +1058,10 @@ export const deliveryFixtures: Fixtures = {
   },
   "customer.redemption.succeeded": redemptionData("SUCCESS"),
   "customer.redemption.rollback.succeeded": rollbackData(true),
-  "customer.reward_redemptions.created": {
-    customer: mayaShort,
-    holder: mayaShort,
-    voucher: loyaltyCard,
-    campaign: loyaltyCampaign,
-    reward_redemption: rewardRedemption("CREATED"),
-    reward: rewardResult,
-    reward_assignment: rewardAssignment,
-    source: { id: "reward-redeem-48213-0003", type: "API" },
-    balance: { amount: -200 }
-  },
-  "customer.reward_redemptions.pending": {
-    customer: mayaShort,
-    holder: mayaShort,
-    voucher: loyaltyCard,
-    campaign: loyaltyCampaign,
-    reward_redemption: rewardRedemption("PENDING"),
-    reward: rewardResult,
-    reward_assignment: rewardAssignment,
-    source: { id: "reward-redeem-48213-0003", type: "API" },
-    balance: { amount: -200 }
-  },
-  "customer.reward_redemptions.completed": {
-    customer: mayaShort,
-    holder: mayaShort,
-    voucher: loyaltyCard,
-    campaign: loyaltyCampaign,
-    reward_redemption: rewardRedemption("COMPLETED"),
-    reward: rewardResult,
-    reward_assignment: rewardAssignment,
-    source: { id: "reward-redeem-48213-0003", type: "API" },
-    balance: { amount: -200 }
-  },
-  "customer.voucher.loyalty_card.pending_points.activated": {
-    ...pendingPointsData("balance"),
-    transaction: loyaltyTransaction("PENDING_POINTS_ACTIVATION", 149, 689, { pending_points: pendingPoints })
-  },
+  "customer.reward_redemptions.created": rewardRedemptionData("CREATED"),
+  "customer.reward_redemptions.pending": rewardRedemptionData("PENDING"),
+  "customer.reward_redemptions.completed": rewardRedemptionData("COMPLETED"),
+  "customer.voucher.loyalty_card.pending_points.activated": pendingPointsActivated,
   "customer.voucher.loyalty_card.pending_points.added": pendingPointsData("voucher_pending_points_balance"),
   "customer.voucher.loyalty_card.pending_points.canceled": pendingPointsData("voucher_pending_points_balance"),
   "customer.voucher.loyalty_card.pending_points.updated": pendingPointsData("voucher_pending_points_balance"),
@@ -1087,19 +1077,7 @@ export const deliveryFixtures: Fixtures = {
     campaign: loyaltyCampaign,
     voucher: loyaltyCard,
     points: 120,
-    buckets: [
-      {
-        id: ids.bucket,
-        voucher_id: ids.loyaltyCard,
-        campaign_id: ids.loyalty,
-        bucket: { total_points: 120 },
-        status: "EXPIRED",
-        expires_at: "2026-03-01",
-        created_at: "2025-03-01T09:00:00.000Z",
-        updated_at: at.now,
-        object: "loyalty_points_bucket"
-      }
-    ],
+    buckets: [expiredBucket],
     transaction: loyaltyTransaction("POINTS_EXPIRATION", -120, 420, {})
   },
   "customer.voucher.gift.balance_added": {
@@ -1213,10 +1191,7 @@ export const deliveryFixtures: Fixtures = {
     redemption: null,
     rollback: null
   },
-  "voucher.loyalty_card.pending_points.activated": {
-    ...pendingPointsData("balance"),
-    transaction: loyaltyTransaction("PENDING_POINTS_ACTIVATION", 149, 689, { pending_points: pendingPoints })
-  },
+  "voucher.loyalty_card.pending_points.activated": pendingPointsActivated,
   "voucher.loyalty_card.pending_points.added": pendingPointsData("voucher_pending_points_balance"),
   "voucher.loyalty_card.pending_points.canceled": pendingPointsData("voucher_pending_points_balance"),
   "voucher.loyalty_card.pending_points.updated": pendingPointsData("voucher_pending_points_balance"),
@@ -1232,17 +1207,7 @@ export const deliveryFixtures: Fixtures = {
     points: 120,
     campaign: loyaltyCampaign,
     customer: mayaShort,
-    buckets: {
-      id: ids.bucket,
-      voucher_id: ids.loyaltyCard,
-      campaign_id: ids.loyalty,
-      bucket: { total_points: 120 },
-      status: "EXPIRED",
-      expires_at: "2026-03-01",
-      created_at: "2025-03-01T09:00:00.000Z",
-      updated_at: at.now,
-      object: "loyalty_points_bucket"
-    },
+    buckets: expiredBucket,
     transaction: loyaltyTransaction("POINTS_EXPIRATION", -120, 420, {})
   },
   "voucher.loyalty_card.transaction.created": {
