@@ -3,6 +3,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
+import { stdoutUnusable } from "./Logging.js"
 
 /**
  * The audit record could not be written; the request must fail rather than go unrecorded. `phase` says which
@@ -45,9 +46,17 @@ export class Audit extends Context.Tag("@voucherify-webhooks/proxy/Audit")<
         const line = `${JSON.stringify({ audit: true, ...record })}\n`
         const failed = (message: string) => new AuditFailed({ message, phase: record.phase })
         return path === "-"
-          ? Effect.try({
-              try: () => void process.stdout.write(line),
-              catch: (e) => failed(`stdout: ${String(e)}`)
+          ? // Confirmed by the write's own callback: a record on a closed stdout is a failure, not a silent loss.
+            Effect.async<void, AuditFailed>((resume) => {
+              const gone = stdoutUnusable()
+              if (gone !== undefined) return resume(Effect.fail(failed(`stdout: ${gone}`)))
+              try {
+                process.stdout.write(line, (error) =>
+                  resume(error ? Effect.fail(failed(`stdout: ${error.message}`)) : Effect.void)
+                )
+              } catch (e) {
+                resume(Effect.fail(failed(`stdout: ${String(e)}`)))
+              }
             })
           : Effect.tryPromise({
               try: () => appendFile(path, line, { encoding: "utf8", mode: 0o600 }),

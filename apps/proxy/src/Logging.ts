@@ -1,6 +1,27 @@
 import { writeSync } from "node:fs"
 import * as Logger from "effect/Logger"
 
+// Logging must never take the server down. A closed stdout (the log collector died, `| head` exited) makes every
+// write fail with EPIPE, and an unhandled stream 'error' event killed the process: from the first failure on,
+// lines are dropped, and stderr says so once. stderr itself may be gone too: its errors are ignored.
+let stdoutFailure: string | undefined
+const ignore = () => {}
+process.stderr.on("error", ignore)
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (stdoutFailure !== undefined) return
+  stdoutFailure = error.code ?? error.message
+  try {
+    process.stderr.write(
+      `vwh-proxy: stdout is unusable (${stdoutFailure}): log lines are dropped from now on, and with audit.path "-" every change is refused (500 audit_unavailable) until a restart; the proxy keeps serving\n`
+    )
+  } catch {
+    // Nowhere left to say it.
+  }
+})
+
+/** Why stdout can no longer be written to, once a write failed; undefined while it works. */
+export const stdoutUnusable = (): string | undefined => stdoutFailure
+
 // One write per tick instead of one console.log per line: under load, per-line writes were ~14 % of CPU.
 let pending: Array<string> = []
 let scheduled = false
@@ -9,16 +30,23 @@ const flush = () => {
   if (pending.length === 0) return
   const chunk = `${pending.join("\n")}\n`
   pending = []
-  process.stdout.write(chunk)
+  if (stdoutFailure === undefined) process.stdout.write(chunk)
 }
 // Whatever is still buffered when the process exits is written synchronously, so no line is lost.
 process.once("exit", () => {
-  if (pending.length > 0) writeSync(1, `${pending.join("\n")}\n`)
+  if (pending.length > 0 && stdoutFailure === undefined) {
+    try {
+      writeSync(1, `${pending.join("\n")}\n`)
+    } catch {
+      // stdout went away as we exit: nothing to do.
+    }
+  }
   pending = []
 })
 
 /** Queues one line for stdout; lines queued in the same tick go out in one write. */
 export const writeLine = (line: string): void => {
+  if (stdoutFailure !== undefined) return
   pending.push(line)
   if (!scheduled) {
     scheduled = true

@@ -221,4 +221,99 @@ describe("the built proxy as a process", () => {
       await fake.close()
     }
   })
+
+  for (const auditTo of ["stdout", "file"] as const) {
+    it(`a closed stdout never takes the proxy down (audit to ${auditTo}): it keeps serving and says so once on stderr`, async () => {
+      const fake = await startFakeUpstream((req) =>
+        req.method === "GET"
+          ? { status: 200, body: { object: "list", data_ref: "data", data: [], total: 0 } }
+          : {
+              status: 200,
+              body: {
+                id: "wh_aaaaaaaaaaaaaaaaaaaaaaaa",
+                object: "webhook",
+                created_at: new Date().toISOString(),
+                target_url: "https://hooks.example.com/x",
+                events: ["redemption.succeeded"],
+                active: true
+              }
+            }
+      )
+      const key = Redacted.value(mintKey())
+      const config = join(dir, `stdout-${auditTo}.json`)
+      const auditFile = join(dir, `stdout-${auditTo}.jsonl`)
+      writeFileSync(
+        config,
+        JSON.stringify({
+          port: 0,
+          clients: [
+            { id: "ci-bot", keyHash: hashKey(Redacted.make(key)), projects: ["proj_a"], access: ["read", "write"] }
+          ],
+          audit: { path: auditTo === "stdout" ? "-" : auditFile },
+          upstream: { maxRetries: 0 }
+        })
+      )
+      const child = spawn(process.execPath, [main, "--config", config], {
+        env: {
+          ...cleanEnv(),
+          VOUCHERIFY_API_URL: fake.url,
+          VOUCHERIFY_MANAGEMENT_ID: "fake-upstream",
+          VOUCHERIFY_MANAGEMENT_TOKEN: fake.token
+        },
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      let stdout = ""
+      let stderr = ""
+      child.stderr!.on("data", (c) => {
+        stderr += c
+      })
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+      try {
+        const port = await new Promise<number>((resolve, reject) => {
+          child.stdout!.on("data", (c) => {
+            stdout += c
+            const m = /listening on http:\/\/[^:]+:(\d+)/.exec(stdout)
+            if (m) resolve(Number(m[1]))
+          })
+          child.on("exit", (code) => reject(new Error(`exited ${code}: ${stdout}${stderr}`)))
+        })
+        // The reader goes away: the next line the proxy writes hits a closed pipe (EPIPE).
+        child.stdout!.destroy()
+        const base = `http://127.0.0.1:${port}/management/v1/projects/proj_a/webhooks`
+        const headers = { "x-management-id": "ci-bot", "x-management-token": key, "content-type": "application/json" }
+        const statuses: Array<number> = []
+        for (let i = 0; i < 5; i++) {
+          statuses.push((await fetch(base, { headers })).status)
+          await new Promise((r) => setTimeout(r, 50))
+        }
+        expect(statuses).toEqual([200, 200, 200, 200, 200])
+        const created = await fetch(base, {
+          method: "POST",
+          headers,
+          body: JSON.stringify({ target_url: "https://hooks.example.com/x", events: ["redemption.succeeded"] })
+        })
+        const createdBody = (await created.json()) as Record<string, string>
+        if (auditTo === "stdout") {
+          // The audit trail is gone with stdout: no change may go unrecorded, so changes are refused, reads served.
+          expect(created.status).toBe(500)
+          expect(createdBody).toMatchObject({ key: "audit_unavailable" })
+          expect(fake.seen.filter((s) => s.method === "POST")).toHaveLength(0)
+        } else {
+          expect(created.status).toBe(200)
+          expect(readFileSync(auditFile, "utf8")).toContain('"phase":"outcome"')
+        }
+        expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200)
+        expect(child.exitCode).toBeNull()
+        const said = stderr.split("\n").filter((l) => l.includes("stdout"))
+        expect(said, stderr).toHaveLength(1)
+        expect(said[0]).toContain("keeps serving")
+        child.kill("SIGTERM")
+        expect(await exited).toBe(0)
+        expect(stderr).not.toMatch(/Unhandled|EPIPE.*\n\s+at /)
+      } finally {
+        child.kill("SIGKILL")
+        await fake.close()
+      }
+    })
+  }
 })
