@@ -3,11 +3,20 @@ import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import * as HttpApiSwagger from "@effect/platform/HttpApiSwagger"
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServer from "@effect/platform/HttpServer"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import { WebhooksApi } from "@voucherify-webhooks/core/Api"
 import { mayHaveBeenAppliedAdvice } from "@voucherify-webhooks/core/ErrorMapping"
-import { currentRequestId, routerConfig, voucherifyErrors, withRequestId } from "@voucherify-webhooks/core/ServerErrors"
+import { answerBeforeBodyEnds } from "@voucherify-webhooks/core/NodeServer"
+import {
+  bodyTimeout,
+  currentRequestId,
+  routerConfig,
+  voucherifyErrors,
+  withRequestId
+} from "@voucherify-webhooks/core/ServerErrors"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
@@ -28,7 +37,8 @@ import * as Upstream from "./Upstream.js"
  */
 export const drainingServer =
   (options: { readonly graceMs: number; readonly requestTimeoutMs: number }) => (): Server => {
-    const server = createServer({ keepAliveTimeout: 5_000 })
+    // A body over the limit or too slow is answered (413, 408), not reset.
+    const server = answerBeforeBodyEnds(createServer({ keepAliveTimeout: 5_000 }))
     // Bounds how long a client may take to send its request (slow-loris), separately from our handler timeout.
     server.requestTimeout = options.requestTimeoutMs + 5_000
     server.headersTimeout = Math.min(60_000, server.requestTimeout)
@@ -46,6 +56,12 @@ export const drainingServer =
     }) as typeof server.close
     return server
   }
+
+/** True when the client hung up before its answer could be sent. */
+const clientGone = (request: HttpServerRequest.HttpServerRequest): boolean => {
+  const res = NodeHttpServerRequest.toServerResponse(request)
+  return !res.writableFinished && (res.destroyed || NodeHttpServerRequest.toIncomingMessage(request).socket.destroyed)
+}
 
 /** Liveness, readiness and metrics, on the API's router so they share request ids and 404/405 handling. */
 const OpsRoutes = HttpApiBuilder.Router.use((router) =>
@@ -75,8 +91,9 @@ const OpsRoutes = HttpApiBuilder.Router.use((router) =>
 )
 
 /**
- * A handler that outlives the request timeout gets a 504 in Voucherify's shape; when its change had already gone
- * upstream, the answer says it may have been applied and how to check.
+ * A request that outlives the request timeout: 408 when its body still had not arrived (the client is too slow;
+ * the connection is then closed), else a 504 in Voucherify's shape; when its change had already gone upstream,
+ * the answer says it may have been applied and how to check.
  */
 const requestTimeout =
   (ms: number) =>
@@ -85,6 +102,10 @@ const requestTimeout =
       Option.isSome(response)
         ? Effect.succeed(response.value)
         : Effect.gen(function* () {
+            const request = yield* HttpServerRequest.HttpServerRequest
+            if (!NodeHttpServerRequest.toIncomingMessage(request).complete) {
+              return bodyTimeout(ms)
+            }
             const request_id = yield* FiberRef.get(currentRequestId)
             const { forwarded } = yield* FiberRef.get(RequestState.currentRequest)
             return HttpServerResponse.unsafeJson(
@@ -107,7 +128,10 @@ const ApiMiddleware = HttpApiBuilder.middleware(
     ProxySettings,
     (settings) => (app: HttpApp.Default) =>
       requestTimeout(settings.limits.requestTimeoutMs)(
-        voucherifyErrors({ maxBodyBytes: settings.limits.maxBodyBytes })(app)
+        voucherifyErrors({
+          maxBodyBytes: settings.limits.maxBodyBytes,
+          bodyTimeoutMs: settings.limits.requestTimeoutMs
+        })(app)
       )
   )
 )
@@ -125,13 +149,16 @@ const accessLog = (metrics: Metrics["Type"], access: AccessLog["Type"]) => {
         const extra = state.headers
         const response = Object.keys(extra).length > 0 ? HttpServerResponse.setHeaders(tagged, extra) : tagged
         const operation = operationOf(request.method, request.url)
-        metrics.request(operation, response.status)
+        // A client that hung up gets no answer: log what happened (nginx's 499, "client closed request"), not the
+        // status of an answer nobody received, and keep it out of the 5xx counts.
+        const status = clientGone(request) ? 499 : response.status
+        metrics.request(operation, status)
         access.write({
           request_id,
           method: request.method,
           path: request.url.split("?", 1)[0] ?? "",
           operation,
-          status: response.status,
+          status,
           duration_ms: Math.round((performance.now() - started) * 10) / 10,
           // Only a client whose key was verified is named: a 401 must not log the id it tried to impersonate.
           ...(state.client === undefined ? {} : { client: state.client })

@@ -1,3 +1,4 @@
+import { connect, type Socket } from "node:net"
 import { maxEventsPerWebhook } from "@voucherify-webhooks/core/EventType"
 import { maxJsonDepth } from "@voucherify-webhooks/core/ServerErrors"
 import * as Effect from "effect/Effect"
@@ -438,5 +439,97 @@ describe("8. an upstream Retry-After is clamped to a sane maximum", () => {
       await p.close()
       await limited.close()
     }
+  })
+})
+
+/** A raw HTTP/1.1 exchange: what the server sent back and whether it closed the connection. */
+const rawExchange = (
+  url: string,
+  head: string,
+  send: (socket: Socket) => void,
+  waitMs: number
+): Promise<{ text: string; closed: boolean }> =>
+  new Promise((resolve) => {
+    const { hostname, port } = new URL(url)
+    const socket = connect(Number(port), hostname)
+    let text = ""
+    let closed = false
+    socket.on("data", (c) => {
+      text += c
+    })
+    socket.on("error", () => {})
+    socket.on("close", () => {
+      closed = true
+    })
+    socket.write(head)
+    send(socket)
+    setTimeout(() => {
+      socket.destroy()
+      resolve({ text, closed })
+    }, waitMs)
+  })
+
+describe("8. bodies that are too big, too slow or abandoned are answered and logged as what they are", () => {
+  let p: Awaited<ReturnType<typeof startProxy>>
+  beforeAll(async () => {
+    p = await startProxy({
+      upstream: fake.upstream,
+      audit: memoryAudit().layer,
+      config: baseConfig({ limits: { requestTimeoutMs: 600, maxBodyBytes: 16_384 } })
+    })
+  })
+  afterAll(() => p.close())
+  const head = (extra: string) =>
+    `POST ${collection} HTTP/1.1\r\nhost: x\r\nx-management-id: admin\r\nx-management-token: ${auth("admin")["x-management-token"]}\r\ncontent-type: application/json\r\n${extra}\r\n`
+  const accessLines = (since: number) =>
+    p.logs
+      .slice(since)
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.message === "request")
+      .map((l) => l.annotations)
+
+  it("a chunked body over the limit gets 413, not a reset, and the connection stays usable", async () => {
+    const chunk = "x".repeat(40_000)
+    const r = await rawExchange(
+      p.url,
+      head("transfer-encoding: chunked\r\n"),
+      (s) => {
+        s.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n0\r\n\r\n`)
+        setTimeout(() => s.write(`GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n`), 200)
+      },
+      600
+    )
+    expect(r.text).toMatch(/^HTTP\/1\.1 413 /)
+    expect(r.text).toContain('"statusCode":413')
+    expect(r.text).toMatch(/HTTP\/1\.1 200 OK[\s\S]*"status":"ok"/)
+  })
+
+  it("a body that never finishes gets 408 at the request timeout, logged 408, and the connection is closed", async () => {
+    const before = p.logs.length
+    const r = await rawExchange(p.url, head("content-length: 1000\r\n"), (s) => s.write('{"target_url":'), 1_500)
+    expect(r.text).toMatch(/^HTTP\/1\.1 408 /)
+    expect(r.text).toContain(
+      '{"statusCode":408,"error":"Request Timeout","message":"the request body did not arrive within 600 ms"}'
+    )
+    expect(r.closed).toBe(true)
+    expect(accessLines(before)).toMatchObject([{ status: 408, operation: "create" }])
+  })
+
+  it("a client that hangs up mid-body is logged 499 and counted as such, not as a 5xx", async () => {
+    const before = p.logs.length
+    await rawExchange(
+      p.url,
+      head("content-length: 1000\r\n"),
+      (s) => {
+        s.write('{"target_url":')
+        setTimeout(() => s.destroy(), 100)
+      },
+      400
+    )
+    await new Promise((r) => setTimeout(r, 200))
+    expect(accessLines(before)).toMatchObject([{ status: 499, operation: "create" }])
+    const metrics = await (await fetch(`${p.url}/metrics`)).text()
+    expect(metrics).toMatch(/vwh_proxy_requests_total\{operation="create",status="499"\} 1/)
+    expect(metrics).not.toMatch(/status="5\d\d"/)
   })
 })

@@ -84,21 +84,35 @@ HttpApi.reflect(WebhooksApi, {
  * with `HttpApiBuilder.middleware`: it runs before HttpApi encodes errors, so it sees them raw.
  */
 export const voucherifyErrors =
-  (options: { readonly maxBodyBytes?: number } = {}) =>
+  (options: { readonly maxBodyBytes?: number; readonly bodyTimeoutMs?: number } = {}) =>
   (app: HttpApp.Default): HttpApp.Default => {
     const limit = options.maxBodyBytes ?? maxBodyBytes
     const invalid = (details: string) =>
       Effect.map(FiberRef.get(currentRequestId), (request_id) =>
         json(400, { code: 400, key: "invalid_payload", message: "Invalid payload", details, request_id })
       )
+    // Middleware runs uninterruptibly (HttpApp.toHandled; only routes opt out) and the platform reads a body
+    // uninterruptibly (it caches it), so a body that stops arriving is raced in an interruptible region and left
+    // behind, not interrupted: the 408 goes out, and the read ends when the connection closes.
+    const readBody = (request: HttpServerRequest.HttpServerRequest) => {
+      const read = Effect.orDie(request.text)
+      return options.bodyTimeoutMs === undefined
+        ? Effect.asSome(read)
+        : Effect.interruptible(Effect.timeoutOption(Effect.disconnect(read), options.bodyTimeoutMs))
+    }
     return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-      // Decide 413 from Content-Length before reading: a limit tripped mid-read resets the socket instead.
+      // Decide 413 from Content-Length before reading: no need to read what is refused anyway.
       Number(request.headers["content-length"] ?? 0) > limit
         ? Effect.succeed(tooLarge(limit))
         : Effect.gen(function* () {
-            if (readsJson(request)) {
-              // The text is cached: the payload decoder reads the same string, once. Read errors die as in HttpApi (413, 400 below).
-              if (jsonDeeperThan(yield* Effect.orDie(request.text), maxJsonDepth)) {
+            if (sendsBody(request)) {
+              // Voucherify's API takes JSON only; other types would be decoded by other means (files, streams).
+              if (!readsJson(request)) return unsupportedType
+              // The text is cached: the payload decoder reads the same string, once. Read errors die as in
+              // HttpApi (413, 400 below).
+              const text = yield* readBody(request)
+              if (Option.isNone(text)) return bodyTimeout(options.bodyTimeoutMs!)
+              if (jsonDeeperThan(text.value, maxJsonDepth)) {
                 return yield* invalid(
                   `body: JSON nested deeper than ${maxJsonDepth} levels; a webhook body needs 2 (target_url, events, active)`
                 )
@@ -169,12 +183,26 @@ export const voucherifyErrors =
     )
   }
 
+// Methods whose body HttpApi decodes; a GET's body is never read.
+const bodyMethods = new Set(["POST", "PUT", "PATCH", "DELETE"])
+
+const sendsBody = (request: HttpServerRequest.HttpServerRequest): boolean =>
+  bodyMethods.has(request.method) &&
+  (request.headers["transfer-encoding"] !== undefined || Number(request.headers["content-length"] ?? 0) > 0)
+
 // HttpApi decodes a body as JSON when it is sent with no content type or a JSON one.
 const readsJson = (request: HttpServerRequest.HttpServerRequest): boolean => {
-  if (request.method === "GET" || request.method === "HEAD" || request.method === "OPTIONS") return false
   const type = request.headers["content-type"]
   return type === undefined || type.toLowerCase().includes("application/json")
 }
+
+const unsupportedType = boom(415, "Unsupported Media Type", "Send the request body as application/json")
+
+/** The client stopped sending its body: say so, and close the connection (what is left is not worth waiting for). */
+export const bodyTimeout = (ms: number) =>
+  json(408, boomBody(408, "Request Timeout", `the request body did not arrive within ${ms} ms`)).pipe(
+    HttpServerResponse.setHeader("connection", "close")
+  )
 
 /** The first path segment that is not valid percent-encoding, quoted and clipped, or undefined. */
 const malformedSegment = (path: string): string | undefined => {

@@ -3,6 +3,7 @@ import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { WebhooksApi } from "@voucherify-webhooks/core/Api"
+import { answerBeforeBodyEnds } from "@voucherify-webhooks/core/NodeServer"
 import { routerConfig, voucherifyErrors, withRequestId } from "@voucherify-webhooks/core/ServerErrors"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -22,7 +23,8 @@ import { makeState, State } from "./State.js"
  * waits seconds for clients' idle connections (measured in scratch/httpapi: 3.4 s → 0.36 s).
  */
 const gracefulServer = (): Server => {
-  const server = createServer()
+  // A body over the limit is answered 413, not reset.
+  const server = answerBeforeBodyEnds(createServer())
   const close = server.close.bind(server)
   server.close = ((callback?: (error?: Error) => void) => {
     close(callback)

@@ -1,3 +1,4 @@
+import { request } from "node:http"
 import { maxEventNameLength, maxEventsPerWebhook } from "@voucherify-webhooks/core/EventType"
 import { maxJsonDepth } from "@voucherify-webhooks/core/ServerErrors"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
@@ -167,5 +168,65 @@ describe("ids and paths: the router and core's id rules agree", () => {
     expect((res.json() as Record<string, string>).details).toBe(
       "webhookId: webhook id must not contain control characters"
     )
+  })
+})
+
+describe("bodies the API does not take are answered, never reset", () => {
+  it("a chunked body over 10 MB gets 413 in the documented shape", async () => {
+    const { hostname, port } = new URL(s.sandbox.url)
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(
+        {
+          host: hostname,
+          port,
+          method: "POST",
+          path: base,
+          headers: { ...s.auth, "content-type": "application/json" }
+        },
+        (res) => {
+          let body = ""
+          res.on("data", (c) => {
+            body += c
+          })
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }))
+        }
+      )
+      req.on("error", reject)
+      // No content-length: chunked, so the limit trips while reading.
+      const chunk = Buffer.alloc(1024 * 1024, "a")
+      req.write('{"target_url":"https://example.com/')
+      let sent = 0
+      const pump = () => {
+        while (sent < 12) {
+          sent++
+          if (!req.write(chunk)) return req.once("drain", pump)
+        }
+        req.end('"}')
+      }
+      pump()
+    })
+    expect(answer.status).toBe(413)
+    expect(JSON.parse(answer.body)).toEqual({
+      statusCode: 413,
+      error: "Request Entity Too Large",
+      message: "Payload content length greater than maximum allowed: 10485760"
+    })
+  })
+
+  it("a body that is not JSON gets 415, naming the type to use", async () => {
+    for (const type of ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]) {
+      const res = await fetch(`${s.sandbox.url}${base}`, {
+        method: "POST",
+        headers: { ...s.auth, "content-type": type },
+        body: "target_url=https://example.com/&events=redemption.succeeded"
+      })
+      expect(res.status, type).toBe(415)
+      expect(await res.json()).toEqual({
+        statusCode: 415,
+        error: "Unsupported Media Type",
+        message: "Send the request body as application/json"
+      })
+    }
+    expect((await s.call("GET", base)).json()).toMatchObject({ total: 0 })
   })
 })
