@@ -1,5 +1,4 @@
 import * as Command from "@effect/cli/Command"
-import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import * as Terminal from "@effect/platform/Terminal"
@@ -9,46 +8,64 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import { check } from "./Argv.js"
 import { apply } from "./apply/command.js"
 import { UsageError } from "./CliErrors.js"
 import { ExitCode, exitCodeFor, exitCodeHelp } from "./ExitCodes.js"
 import { events } from "./events/command.js"
-import { describe } from "./Help.js"
+import { allPaths, type CommandNode, group, nodeAt, renderHelp } from "./Help.js"
 import { listen } from "./listen/command.js"
 import { describeError, reportLines } from "./Report.js"
+import { globalKeys } from "./SharedOptions.js"
 import { sandbox } from "./sandbox/command.js"
+import { version } from "./Version.js"
 import { webhooks } from "./webhooks/command.js"
 
-export const version = "0.1.0"
-
-const root = Command.make("vwh", {}, () =>
-  Effect.fail(new UsageError({ message: "no command given; try `vwh --help`" }))
-).pipe(
-  Command.withDescription(
-    describe("Manage Voucherify webhooks from a terminal.", [
+export const root: CommandNode = group(
+  "vwh",
+  {
+    summary: "manage Voucherify webhooks from a terminal.",
+    examples: [
       "vwh webhooks list --project proj_x",
       "vwh apply -f webhooks.yaml --dry-run",
       "vwh listen --forward-to http://localhost:3000/webhooks",
       "vwh sandbox",
-      "vwh --completions bash > /etc/bash_completion.d/vwh"
-    ])
-  ),
-  Command.withSubcommands([webhooks, events, apply, listen, sandbox])
+      "vwh --completions bash > ~/.local/share/bash-completion/completions/vwh"
+    ]
+  },
+  [webhooks, events, apply, listen, sandbox]
 )
 
-const footer = HelpDoc.blocks([
-  HelpDoc.h1("ENVIRONMENT"),
-  HelpDoc.p(
-    "VOUCHERIFY_MANAGEMENT_ID, VOUCHERIFY_MANAGEMENT_TOKEN (credentials; a token is never printed); VOUCHERIFY_CLUSTER (eu|us1|as1) or VOUCHERIFY_API_URL; VOUCHERIFY_TIMEOUT, VOUCHERIFY_MAX_RETRIES, VOUCHERIFY_MAX_RETRY_AFTER; VOUCHERIFY_WEBHOOK_SECRET (listen). Flags override the environment."
-  ),
-  HelpDoc.h1("EXIT CODES"),
-  ...exitCodeHelp.map(([code, text]) => HelpDoc.p(`  ${String(code).padStart(2)}  ${text}`))
-])
+const environment: ReadonlyArray<readonly [string, string]> = [
+  [
+    "VOUCHERIFY_MANAGEMENT_ID, VOUCHERIFY_MANAGEMENT_TOKEN",
+    "the Management API credentials; the token is never printed"
+  ],
+  ["VOUCHERIFY_CLUSTER", "eu (default), us1 or as1"],
+  ["VOUCHERIFY_API_URL", "any base URL (a dedicated region, the sandbox, the proxy); wins over the cluster"],
+  ["VOUCHERIFY_TIMEOUT", "how long a command may take, retries included, e.g. 30 seconds (the default)"],
+  [
+    "VOUCHERIFY_MAX_RETRIES, VOUCHERIFY_MAX_RETRY_AFTER",
+    "retries (3) and the longest Retry-After vwh waits out (60 seconds)"
+  ],
+  ["VOUCHERIFY_WEBHOOK_SECRET", "the signing secret `vwh listen` verifies deliveries with"],
+  ["NO_COLOR, FORCE_COLOR", "no colours, or colours even when stdout is not a terminal"]
+]
 
-const cli = Command.run(root, { name: "vwh", version, footer })
+/** The help of the command at `path`, as `vwh … --help` prints it. */
+export const helpText = (path: ReadonlyArray<string>): string | undefined => {
+  const node = nodeAt(root, path)
+  return node && renderHelp(["vwh", ...path], node, globalKeys, { environment, exitCodes: exitCodeHelp })
+}
+
+/** Every command's help, keyed by its path (the build-time cache, see HelpCache.ts). */
+export const allHelp = (): Record<string, string> =>
+  Object.fromEntries(allPaths(root).map((path) => [path.join(" "), helpText(path)!]))
+
+const cli = Command.run(root.command, { name: "vwh", version })
 
 // Not used by any command (no file or prompt options), but @effect/cli requires them; the light versions keep
-// start-up fast. The delete confirmation reads the terminal with node:readline.
+// start-up fast. Prompts read the terminal with node:readline (Prompt.ts).
 const unusedTerminal: Terminal.Terminal = {
   columns: Effect.succeed(80),
   rows: Effect.succeed(24),
@@ -59,34 +76,66 @@ const unusedTerminal: Terminal.Terminal = {
 }
 const platform = Layer.mergeAll(FileSystem.layerNoop({}), Path.layer, Layer.succeed(Terminal.Terminal, unusedTerminal))
 
-/** The whole program for an argv; its failures are what `main` reports. */
-export const program = (argv: ReadonlyArray<string>) =>
-  Effect.consoleWith((console) =>
-    // @effect/cli prints its parse errors as multi-line help docs; we print one line from the error instead.
-    cli(argv).pipe(Effect.withConsole({ ...console, error: () => Effect.void }))
-  ).pipe(Effect.provide(platform))
+/** The whole program for an argv (with node and the script); its failures are what `main` reports. */
+export const program = (argv: ReadonlyArray<string>): Effect.Effect<void, unknown> =>
+  Effect.suspend((): Effect.Effect<void, unknown> => {
+    const checked = check(root, argv.slice(2), globalKeys)
+    switch (checked._tag) {
+      case "Invalid":
+        return Effect.fail(new UsageError({ message: checked.message }))
+      case "Help":
+        return Effect.sync(() => void process.stdout.write(helpText(checked.path) ?? ""))
+      case "Version":
+        return Effect.sync(() => void process.stdout.write(`${version}\n`))
+      case "Run":
+        // The tree's commands are typed loosely (CommandNode), so their requirements are asserted here: each
+        // handler provides its own layers, and the platform is provided below.
+        return Effect.consoleWith((console) =>
+          // @effect/cli prints its parse errors as multi-line help docs; we print one line from the error instead.
+          cli([...argv.slice(0, 2), ...checked.argv]).pipe(Effect.withConsole({ ...console, error: () => Effect.void }))
+        ).pipe(Effect.provide(platform)) as Effect.Effect<void, unknown>
+    }
+  })
+
+const signals = { SIGINT: 2, SIGTERM: 15 } as const
+type Signal = keyof typeof signals
 
 /** What a finished run reports on stderr, and its exit code: one line per failure, never a stack trace. */
-const report = (exit: Exit.Exit<unknown, unknown>): ExitCode => {
+const report = (exit: Exit.Exit<unknown, unknown>, signal: Signal | undefined, runsUntilStopped: boolean): number => {
   if (Exit.isSuccess(exit)) return ExitCode.ok
   const failure = Cause.failureOption(exit.cause)
   if (Option.isSome(failure)) {
     process.stderr.write(`${reportLines(failure.value).join("\n")}\n`)
     return exitCodeFor(failure.value)
   }
-  // Stopped by Ctrl-C or SIGTERM: the normal way to end `listen` and `sandbox`.
-  if (Cause.isInterruptedOnly(exit.cause)) return ExitCode.ok
+  if (Cause.isInterruptedOnly(exit.cause)) {
+    // listen and sandbox run until stopped: a signal is their normal end.
+    if (runsUntilStopped || signal === undefined) return ExitCode.ok
+    process.stderr.write(`vwh: interrupted by ${signal}\n`)
+    return 128 + signals[signal]
+  }
   process.stderr.write(`vwh: unexpected error: ${describeError(Cause.squash(exit.cause))}; please report it\n`)
   return ExitCode.unexpected
 }
 
 /**
- * Runs the CLI with the platform's runMain (Ctrl-C and SIGTERM interrupt the command, so its finalizers run);
- * errors are reported by `report`, not by runMain's logger.
+ * Runs the CLI with the platform's runMain: SIGINT and SIGTERM interrupt the command, so its requests are
+ * cancelled and its finalizers run. Our own listeners only note which signal came, for the exit code (130 or 143,
+ * as shells report a process ended by it), and end at once on a second one.
  */
-export const main = (argv: ReadonlyArray<string>): void =>
+export const main = (argv: ReadonlyArray<string>): void => {
+  let signal: Signal | undefined
+  for (const name of Object.keys(signals) as Array<Signal>) {
+    process.on(name, () => {
+      if (signal !== undefined) process.exit(128 + signals[name])
+      signal = name
+    })
+  }
+  const checked = check(root, argv.slice(2), globalKeys)
+  const runsUntilStopped = checked._tag === "Run" && nodeAt(root, checked.path)?.runsUntilStopped === true
   NodeRuntime.runMain(program(argv), {
     disableErrorReporting: true,
     disablePrettyLogger: true,
-    teardown: (exit, onExit) => onExit(report(exit))
+    teardown: (exit, onExit) => onExit(report(exit, signal, runsUntilStopped))
   })
+}

@@ -44,3 +44,13 @@ export class AmbiguousRemote extends Schema.TaggedError<AmbiguousRemote>()("Ambi
 export class SandboxFailed extends Schema.TaggedError<SandboxFailed>()("SandboxFailed", {
   message: Schema.String
 }) {}
+
+/** A saved plan no longer matches the remote webhooks it was computed from; nothing was changed (exit 8). */
+export class StalePlan extends Schema.TaggedError<StalePlan>()("StalePlan", {
+  message: Schema.String
+}) {}
+
+/** A prompt was answered with Ctrl-C; nothing was changed (exit 130). */
+export class Aborted extends Schema.TaggedError<Aborted>()("Aborted", {
+  message: Schema.String
+}) {}

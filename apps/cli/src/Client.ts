@@ -1,7 +1,7 @@
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { clusters } from "@voucherify-webhooks/core/Clusters"
 import { WebhooksConfig, type WebhooksConfigShape, webhooksConfig } from "@voucherify-webhooks/core/Config"
-import { Webhooks } from "@voucherify-webhooks/core/Webhooks"
+import { Webhooks, withDeadline } from "@voucherify-webhooks/core/Webhooks"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -75,21 +75,44 @@ export const resolveConfig = (flags: ConnectionFlags) =>
     return { ...env, baseUrl, timeout, credentials } satisfies WebhooksConfigShape
   })
 
-/** The core Webhooks client, configured from env + flags, over fetch. */
+/** The core Webhooks client and its configuration, from env + flags, over node:http. */
 export const clientLayer = (flags: ConnectionFlags) =>
   Webhooks.Default.pipe(
-    Layer.provide(Layer.effect(WebhooksConfig, resolveConfig(flags))),
+    Layer.provideMerge(Layer.effect(WebhooksConfig, resolveConfig(flags))),
     Layer.provide(NodeHttpClient.layer)
   )
 
-/** Runs an API command with its output and a client configured from env + flags. */
+/** A URL as it may be printed or saved: without user name or password. */
+export const withoutCredentials = (url: string): string => {
+  try {
+    const parsed = new URL(url)
+    if (parsed.username === "" && parsed.password === "") return url
+    parsed.username = ""
+    parsed.password = ""
+    return parsed.href.replace(/\/+$/, "")
+  } catch {
+    return url
+  }
+}
+
+/**
+ * Runs `effect` under one deadline, the command's --timeout (VOUCHERIFY_TIMEOUT, 30 s by default): every call,
+ * retries and waits included. Called again after a prompt, since the time a person takes to answer is not the API's.
+ */
+export const withCommandDeadline = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(WebhooksConfig, (config) => withDeadline(config.timeout)(effect))
+
+/** Runs an API command with its output, a client configured from env + flags, and its deadline. */
 export const withApi =
   (flags: ApiFlags) =>
   <A, E, R>(effect: Effect.Effect<A, E, R>) => {
     const output = Output.layer(flags.output)
-    return effect.pipe(Effect.provide(Layer.provideMerge(clientLayer(flags), output))) as Effect.Effect<
+    return effect.pipe(
+      withCommandDeadline,
+      Effect.provide(Layer.provideMerge(clientLayer(flags), output))
+    ) as Effect.Effect<
       A,
       E | Layer.Layer.Error<ReturnType<typeof clientLayer>>,
-      Exclude<R, Webhooks | Output.Output>
+      Exclude<R, Webhooks | WebhooksConfig | Output.Output>
     >
   }

@@ -11,7 +11,14 @@ export const ExitCode = {
   rateLimited: 5,
   http: 6,
   conflict: 7,
-  drift: 10
+  stalePlan: 8,
+  drift: 10,
+  /** 128 + SIGINT, as shells report a process Ctrl-C ended; also a prompt answered with Ctrl-C. */
+  interrupted: 130,
+  /** 128 + SIGPIPE: stdout was closed before vwh finished writing (e.g. `vwh events | head -1`). */
+  closedPipe: 141,
+  /** 128 + SIGTERM. */
+  terminated: 143
 } as const
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 
@@ -25,7 +32,11 @@ export const exitCodeHelp: ReadonlyArray<readonly [ExitCode, string]> = [
   [ExitCode.rateLimited, "rate limited, still after the client's retries"],
   [ExitCode.http, "HTTP or network: unreachable, timeout, 5xx, an unexpected answer"],
   [ExitCode.conflict, "apply: ambiguous remote state (two webhooks with the same target_url in a project)"],
-  [ExitCode.drift, "`apply --dry-run`: changes are pending (drift)"]
+  [ExitCode.stalePlan, "apply PLAN: the webhooks changed since the plan was saved; nothing was changed"],
+  [ExitCode.drift, "`apply --dry-run` or `--plan-out`: changes are pending (drift)"],
+  [ExitCode.interrupted, "interrupted by Ctrl-C or SIGINT (what was done is printed), or a prompt aborted with Ctrl-C"],
+  [ExitCode.closedPipe, "stdout was closed before vwh finished writing, e.g. `vwh events | head -1` (nothing printed)"],
+  [ExitCode.terminated, "terminated by SIGTERM (what was done is printed)"]
 ]
 
 // @effect/cli's own parse errors carry these tags.
@@ -67,6 +78,10 @@ export const exitCodeFor = (error: unknown): ExitCode => {
       return ExitCode.http
     case "AmbiguousRemote":
       return ExitCode.conflict
+    case "StalePlan":
+      return ExitCode.stalePlan
+    case "Aborted":
+      return ExitCode.interrupted
     case "DriftDetected":
       return ExitCode.drift
     case "ApplyIncomplete": {

@@ -1,15 +1,16 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import { type Colour, colourFor, escapeControls, paint } from "./Style.js"
 
 export const outputFormats = ["table", "json"] as const
 export type OutputFormat = (typeof outputFormats)[number]
 
 export interface OutputShape {
   readonly format: OutputFormat
-  /** A line of the command's result (stdout). In json mode only `json` writes to stdout. */
-  readonly line: (text: string) => Effect.Effect<void>
-  /** The command's result as one JSON document (stdout). */
+  /** A line of the command's result (stdout), control characters escaped, in `colour` on a colour terminal. */
+  readonly line: (text: string, colour?: Colour) => Effect.Effect<void>
+  /** The command's result as one JSON document (stdout); JSON escapes control characters itself. */
   readonly json: (value: unknown) => Effect.Effect<void>
   /** Progress and notes (stderr), so stdout stays machine-readable. */
   readonly info: (text: string) => Effect.Effect<void>
@@ -23,35 +24,38 @@ export class Output extends Context.Tag("@voucherify-webhooks/cli/Output")<Outpu
 export interface Sink {
   readonly stdout: (text: string) => void
   readonly stderr: (text: string) => void
+  readonly colour: boolean
 }
 
 // process.stdout/stderr writes are synchronous for files and pipes on POSIX, so output is never lost at exit.
-const processSink: Sink = {
+const processSink = (): Sink => ({
   stdout: (text) => void process.stdout.write(text),
-  stderr: (text) => void process.stderr.write(text)
-}
+  stderr: (text) => void process.stderr.write(text),
+  colour: colourFor(process.stdout)
+})
 
-export const make = (format: OutputFormat, sink: Sink = processSink): OutputShape => ({
+export const make = (format: OutputFormat, sink: Sink = processSink()): OutputShape => ({
   format,
-  line: (text) => Effect.sync(() => sink.stdout(`${text}\n`)),
+  line: (text, colour) => Effect.sync(() => sink.stdout(`${paint(escapeControls(text), colour, sink.colour)}\n`)),
   json: (value) => Effect.sync(() => sink.stdout(`${JSON.stringify(value, null, 2)}\n`)),
-  info: (text) => Effect.sync(() => sink.stderr(`${text}\n`)),
-  warn: (text) => Effect.sync(() => sink.stderr(`vwh: warning: ${text}\n`))
+  info: (text) => Effect.sync(() => sink.stderr(`${escapeControls(text)}\n`)),
+  warn: (text) => Effect.sync(() => sink.stderr(`vwh: warning: ${escapeControls(text)}\n`))
 })
 
 export const layer = (format: OutputFormat, sink?: Sink): Layer.Layer<Output> =>
-  Layer.succeed(Output, make(format, sink))
+  Layer.sync(Output, () => make(format, sink))
 
 /** Left-aligned columns separated by two spaces; the last column is not padded. */
 export const renderTable = (
   headers: ReadonlyArray<string>,
   rows: ReadonlyArray<ReadonlyArray<string>>
 ): ReadonlyArray<string> => {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)))
-  const render = (cells: ReadonlyArray<string>) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+  const cells = rows.map((r) => r.map(escapeControls))
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? "").length)))
+  const render = (row: ReadonlyArray<string>) =>
+    row
+      .map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
       .join("  ")
       .trimEnd()
-  return [render(headers), ...rows.map(render)]
+  return [render(headers), ...cells.map(render)]
 }

@@ -202,8 +202,8 @@ describe("vwh events and help", () => {
     }
   })
 
-  it("has help with examples on every command, and shell completions", async () => {
-    for (const path of [
+  it("has help in our words, with the full command path and examples, on every command", async () => {
+    const paths = [
       [],
       ["webhooks"],
       ["webhooks", "create"],
@@ -215,12 +215,29 @@ describe("vwh events and help", () => {
       ["apply"],
       ["listen"],
       ["sandbox"]
-    ]) {
+    ]
+    for (const path of paths) {
       const r = await vwh([...path, "--help"])
-      expect(r.code, path.join(" ")).toBe(0)
-      expect(r.stdout, path.join(" ")).toContain("EXAMPLES")
-      expect(r.stdout).toContain("EXIT CODES")
+      const what = path.join(" ")
+      expect(r.code, what).toBe(0)
+      expect(r.stdout, what).toMatch(new RegExp(`^Usage:\n  ${["vwh", ...path].join(" ")} `, "m"))
+      expect(r.stdout, what).toMatch(/^Examples:\n  \$ .*vwh /m)
+      // No framework boilerplate, no padding, no colour codes.
+      expect(r.stdout, what).not.toMatch(/A user-defined piece of text|This setting is optional|--wizard/)
+      expect(r.stdout, what).not.toMatch(/ \n/)
+      expect(r.stdout, what).not.toContain("\u001b")
+      // Every option has a description of its own.
+      for (const line of r.stdout.split("\n").filter((l) => /^ {2}(-\w, )?--|^ {6}--/.test(l))) {
+        const next = r.stdout.split("\n")[r.stdout.split("\n").indexOf(line) + 1] ?? ""
+        expect(next, `${what}: ${line}`).toMatch(/^ {8}\S/)
+      }
     }
+    const root = await vwh(["--help"])
+    expect(root.stdout).toContain("Exit codes:")
+    expect(root.stdout).toContain("VOUCHERIFY_MANAGEMENT_TOKEN")
+    // Help asked for after other arguments is the same help.
+    const late = await vwh(["webhooks", "list", "--project", "p", "--help"])
+    expect(late.stdout).toBe((await vwh(["webhooks", "list", "--help"])).stdout)
     const completions = await vwh(["--completions", "bash"])
     expect(completions.code).toBe(0)
     expect(completions.stdout).toContain("webhooks")
@@ -258,9 +275,16 @@ projects:
     expect(dry.stdout).toContain(`? not in file https://example.com/old (${old.id})`)
     expect(dry.stdout).toContain("Plan: 2 to create, 1 to update, 0 to delete, 0 unchanged, 1 not in the file (kept).")
 
+    // A deletion without a terminal needs --auto-approve: refused, nothing changed beyond the two lists.
+    before = await requests(s)
+    const refused = await vwh(["apply", "-f", path, "--prune"], s.env)
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain("--auto-approve")
+    expect(await requests(s)).toBe(before + 2)
+
     // Apply with prune: 2 lists + 2 creates + 1 update + 1 delete.
     before = await requests(s)
-    const applied = await vwh(["apply", "-f", path, "--prune", "--output", "json"], s.env)
+    const applied = await vwh(["apply", "-f", path, "--prune", "--auto-approve", "--output", "json"], s.env)
     expect(applied.code).toBe(0)
     expect(await requests(s)).toBe(before + 6)
     const report = json<{

@@ -1,5 +1,6 @@
 import * as Schema from "effect/Schema"
 import { EventGroups } from "./EventNames.js"
+import { closest, didYouMean } from "./Suggest.js"
 
 export { EventGroups }
 
@@ -40,24 +41,6 @@ export const maxEventsPerWebhook = 100
 /** Unknown names in one list that get a did-you-mean hint; the others are named without one. */
 export const maxHintsPerList = 3
 
-// Levenshtein distance, or `limit` as soon as it is certain to be at least that (the length difference is a
-// lower bound, and so is each row's minimum).
-const editDistance = (a: string, b: string, limit: number): number => {
-  if (Math.abs(a.length - b.length) >= limit) return limit
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i]
-    let rowMin = i
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
-      if (row[j]! < rowMin) rowMin = row[j]!
-    }
-    if (rowMin >= limit) return limit
-    prev = row
-  }
-  return Math.min(prev[b.length]!, limit)
-}
-
 /**
  * The documented name closest to a mistyped one, when there is a plausible one. Names longer than
  * {@link maxEventNameLength} get none: the search is bounded by the name's length, never by what a caller sends.
@@ -66,16 +49,7 @@ export const suggestEventType = (name: string): KnownEventType | undefined => {
   const fixed = specMisspellings[name]
   if (fixed !== undefined) return fixed
   if (name.length > maxEventNameLength) return undefined
-  let best: KnownEventType | undefined
-  let bestDistance = Math.max(3, Math.floor(name.length / 5)) + 1
-  for (const candidate of knownEventTypes) {
-    const d = editDistance(name, candidate, bestDistance)
-    if (d < bestDistance) {
-      best = candidate
-      bestDistance = d
-    }
-  }
-  return best
+  return closest(name, knownEventTypes, Math.max(3, Math.floor(name.length / 5)))
 }
 
 /** What a well-formed event name looks like: dot-separated lowercase words. */
@@ -94,7 +68,7 @@ const eventNameProblem = (s: string): string | undefined => {
 
 // `unknown event "x"`, with a hint when one is given.
 const unknownEventText = (name: string, hint: KnownEventType | undefined): string =>
-  `unknown event "${name}"${hint ? ` (did you mean "${hint}"?)` : ""}`
+  `unknown event "${name}"${didYouMean(hint)}`
 
 const howToAllow = (allow: string) => `list the known ones with \`vwh events\`, or ${allow}`
 

@@ -5,6 +5,8 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import { globalValue } from "effect/GlobalValue"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as ParseResult from "effect/ParseResult"
@@ -14,7 +16,7 @@ import * as Schema from "effect/Schema"
 import * as ConfigLayers from "./Config.js"
 import { WebhooksConfig } from "./Config.js"
 import { type CallContext, errorFromResponse, isMutation, mayHaveBeenAppliedAdvice } from "./ErrorMapping.js"
-import { AuthError, HttpError, type WebhooksError } from "./Errors.js"
+import { AuthError, HttpError, RateLimitError, type WebhooksError } from "./Errors.js"
 import { ProjectId, pathSegment, WebhookId } from "./Ids.js"
 import { describeIssues, fieldIssues, validate } from "./Validation.js"
 import { userAgent } from "./Version.js"
@@ -82,6 +84,61 @@ const timeoutError = (ctx: CallContext, timeout: Duration.Duration): HttpError =
     : new HttpError({ reason: "timeout", message: `${late}; raise VOUCHERIFY_TIMEOUT or try again` })
 }
 
+/** The instant every call must end by, and the whole budget it was set from (for the error). */
+interface Deadline {
+  readonly at: number
+  readonly total: Duration.Duration
+}
+
+const currentDeadline = globalValue(Symbol.for("@voucherify-webhooks/core/Webhooks/deadline"), () =>
+  FiberRef.unsafeMake<Deadline | undefined>(undefined)
+)
+
+/**
+ * Bounds every call `self` makes, retries and the waits between them included, to `total` from now: no attempt
+ * outlives it and no retry starts whose wait would pass it. A command-line tool gives its whole command one
+ * deadline; without one, each attempt has the configured timeout and retries are bounded by their count alone.
+ */
+export const withDeadline =
+  (total: Duration.DurationInput) =>
+  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      Effect.locally(self, currentDeadline, {
+        at: now + Duration.toMillis(total),
+        total: Duration.decode(total)
+      })
+    )
+
+const spent = (attempts: number, elapsedMs: number) =>
+  `${attempts} attempt${attempts === 1 ? "" : "s"} over ${(elapsedMs / 1000).toFixed(1)} s`
+
+/** The deadline cut an attempt short: like a timeout, a change may have been applied. */
+const deadlineError = (ctx: CallContext, deadline: Deadline, attempts: number, elapsedMs: number): HttpError => {
+  const late = `Voucherify did not answer ${ctx.operation} within the deadline of ${Duration.format(deadline.total)} (${spent(attempts, elapsedMs)})`
+  const what =
+    "check that Voucherify is reachable at VOUCHERIFY_API_URL (or the cluster's URL), or allow longer with VOUCHERIFY_TIMEOUT"
+  return isMutation(ctx.operation)
+    ? new HttpError({
+        reason: "timeout",
+        mayHaveBeenApplied: true,
+        message: `${late}; ${mayHaveBeenAppliedAdvice(ctx)}; ${what}`
+      })
+    : new HttpError({ reason: "timeout", message: `${late}; ${what}` })
+}
+
+/** A retryable failure with no time left to retry: the same error, saying how much was tried. */
+const gaveUp = (error: WebhooksError, deadline: Deadline, attempts: number, elapsedMs: number): WebhooksError => {
+  const note = `; gave up after ${spent(attempts, elapsedMs)}: a retry would pass the deadline of ${Duration.format(deadline.total)} (VOUCHERIFY_TIMEOUT)`
+  switch (error._tag) {
+    case "HttpError":
+      return new HttpError({ ...error, message: `${error.message}${note}` })
+    case "RateLimitError":
+      return new RateLimitError({ ...error, message: `${error.message}${note}` })
+    default:
+      return error
+  }
+}
+
 /**
  * The five webhook operations of the Voucherify Management API, with typed errors.
  * GET/PUT/DELETE are retried on transport errors, 5xx and 429; POST only when it provably never reached
@@ -118,8 +175,13 @@ export class Webhooks extends Effect.Service<Webhooks>()("@voucherify-webhooks/c
         return Duration.millis(Math.round(ceiling / 2 + (r * ceiling) / 2))
       })
 
-    /** One attempt: send, read the whole answer within the timeout, map anything but 2xx to a typed error. */
-    const attempt = (request: HttpClientRequest.HttpClientRequest, ctx: CallContext) =>
+    /** One attempt: send, read the whole answer within `limit`, map anything but 2xx to a typed error. */
+    const attempt = (
+      request: HttpClientRequest.HttpClientRequest,
+      ctx: CallContext,
+      limit: Duration.Duration,
+      onTimeout: () => HttpError
+    ) =>
       Effect.gen(function* () {
         const response = yield* client.execute(request)
         const text = yield* response.text
@@ -133,7 +195,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@voucherify-webhooks/c
         }
       }).pipe(
         Effect.catchTag("RequestError", "ResponseError", (e) => Effect.fail(transportError(e, ctx))),
-        Effect.timeoutFail({ duration: config.timeout, onTimeout: () => timeoutError(ctx, config.timeout) }),
+        Effect.timeoutFail({ duration: limit, onTimeout }),
         Effect.flatMap((res) =>
           res.status >= 200 && res.status < 300
             ? Effect.succeed(res)
@@ -169,10 +231,22 @@ export class Webhooks extends Effect.Service<Webhooks>()("@voucherify-webhooks/c
             accept: "application/json"
           })
         )
+        const deadline = yield* FiberRef.get(currentDeadline)
+        const started = yield* Clock.currentTimeMillis
         let tries = 0
         let mayHaveApplied = false
         while (true) {
-          const result = yield* Effect.either(attempt(authed, ctx))
+          let limit = config.timeout
+          let onTimeout = () => timeoutError(ctx, config.timeout)
+          if (deadline !== undefined) {
+            const now = yield* Clock.currentTimeMillis
+            const left = Duration.millis(Math.max(0, deadline.at - now))
+            if (Duration.lessThan(left, limit)) {
+              limit = left
+              onTimeout = () => deadlineError(ctx, deadline, tries + 1, deadline.at - started)
+            }
+          }
+          const result = yield* Effect.either(attempt(authed, ctx, limit, onTimeout))
           if (result._tag === "Right") return result.right
           const error = result.left
           // A DELETE whose earlier attempt may have gone through finds the webhook gone: that is the success we wanted.
@@ -190,6 +264,12 @@ export class Webhooks extends Effect.Service<Webhooks>()("@voucherify-webhooks/c
             error._tag === "RateLimitError" && error.retryAfterMs !== undefined
               ? Duration.millis(error.retryAfterMs)
               : yield* backoff(tries)
+          if (deadline !== undefined) {
+            const now = yield* Clock.currentTimeMillis
+            if (now + Duration.toMillis(delay) >= deadline.at) {
+              return yield* Effect.fail(gaveUp(error, deadline, tries + 1, now - started))
+            }
+          }
           yield* Effect.logDebug(`retrying ${ctx.operation} in ${Duration.format(delay)} after ${error._tag}`)
           yield* Effect.sleep(delay)
           tries++

@@ -6,5 +6,7 @@ import * as Schema from "effect/Schema"
  */
 export class SandboxError extends Schema.TaggedError<SandboxError>()("SandboxError", {
   reason: Schema.Literal("project_not_found", "webhook_not_found", "invalid", "limit_exceeded", "conflict", "startup"),
-  message: Schema.String
+  message: Schema.String,
+  /** For a startup failure, the system error behind it (EADDRINUSE when the port is taken). */
+  code: Schema.optional(Schema.String)
 }) {}

@@ -62,19 +62,40 @@ export class Sandbox extends Context.Tag("@voucherify-webhooks/sandbox/Sandbox")
   }
 >() {}
 
-const startupError = (e: unknown) =>
-  e instanceof SandboxError
-    ? e
-    : new SandboxError({
-        reason: "startup",
-        message: `Could not start the sandbox: ${e instanceof Error ? e.message : String(e)}`
-      })
+// The system error under a platform error (ServeError wraps the listen error as its cause).
+const systemCode = (e: unknown, depth = 0): string | undefined =>
+  depth > 5 || typeof e !== "object" || e === null
+    ? undefined
+    : "code" in e && typeof e.code === "string"
+      ? e.code
+      : "cause" in e
+        ? systemCode(e.cause, depth + 1)
+        : undefined
+
+const startupError = (options: ResolvedOptions) => (e: unknown) => {
+  if (e instanceof SandboxError) return e
+  const code = systemCode(e)
+  const where = `${options.host}:${options.port}`
+  const why =
+    code === "EADDRINUSE"
+      ? `port ${options.port} on ${options.host} is in use; pick another with --port (0 picks a free one)`
+      : code === "EACCES"
+        ? `not allowed to listen on ${where}; use a port above 1023`
+        : code === "EADDRNOTAVAIL"
+          ? `${options.host} is not an address of this machine; use e.g. --host 127.0.0.1`
+          : `${(e instanceof Error && e.message) || code || String(e)} (listening on ${where})`
+  return new SandboxError({
+    reason: "startup",
+    message: `Could not start the sandbox: ${why}`,
+    ...(code === undefined ? {} : { code })
+  })
+}
 
 const hostForUrl = (host: string) => (host.includes(":") ? `[${host}]` : host)
 
 const make = (options: ResolvedOptions) =>
   Effect.gen(function* () {
-    const context = yield* Layer.build(sandboxLayer(options)).pipe(Effect.mapError(startupError))
+    const context = yield* Layer.build(sandboxLayer(options)).pipe(Effect.mapError(startupError(options)))
     const server = Context.get(context, HttpServer.HttpServer)
     const state = Context.get(context, State)
     const controls = Context.get(context, Controls)

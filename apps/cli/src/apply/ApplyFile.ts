@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises"
 import { isKnownEventType, unknownEventMessage } from "@voucherify-webhooks/core/EventType"
 import { ProjectId } from "@voucherify-webhooks/core/Ids"
 import { WebhookCreateAnyEvent } from "@voucherify-webhooks/core/Webhook"
@@ -214,7 +215,7 @@ export const parseText = (file: string, text: string): Effect.Effect<unknown, Ap
 /** Reads, parses and validates an apply file, before any API call. */
 export const loadApplyFile = (file: string): Effect.Effect<ApplyFile, ApplyFileError | UsageError> =>
   Effect.tryPromise({
-    try: () => import("node:fs/promises").then((fs) => fs.readFile(file, "utf8")),
+    try: () => readFile(file, "utf8"),
     catch: (e) =>
       unreadable(
         file,

@@ -1,3 +1,4 @@
+import type { Colour } from "../Style.js"
 import type { DesiredWebhook } from "./ApplyFile.js"
 
 /** The remote fields apply compares: core's Webhook, minus what it never changes. */
@@ -196,3 +197,13 @@ export const actionJson = (action: Action) => {
       return { action: "unmanaged", id: action.current.id, target_url: action.current.target_url }
   }
 }
+
+/** The colour of a plan line on a colour terminal: `+` green, `-` red, `~` yellow, as Terraform shows them. */
+export const planColour = (line: string): Colour | undefined =>
+  /^\s+(\+|events: \+)/.test(line)
+    ? "green"
+    : /^\s+(-|events: -)/.test(line)
+      ? "red"
+      : /^\s+(~|active: )/.test(line)
+        ? "yellow"
+        : undefined

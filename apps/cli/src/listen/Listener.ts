@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http"
+import * as http from "node:http"
 import { DeliveryPayload } from "@voucherify-webhooks/core/Delivery"
 import { signatureHeader, verifySignature } from "@voucherify-webhooks/core/Signature"
 import * as Effect from "effect/Effect"
@@ -6,7 +7,7 @@ import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as Runtime from "effect/Runtime"
 import * as Schema from "effect/Schema"
-import { ListenError } from "../CliErrors.js"
+import { ListenError, UsageError } from "../CliErrors.js"
 import { Output } from "../Output.js"
 
 export interface ListenOptions {
@@ -183,21 +184,20 @@ export const listen = (options: ListenOptions) =>
     const output = yield* Output
     const runtime = yield* Effect.runtime<Output>()
     const run = Runtime.runFork(runtime)
-    const http = yield* Effect.promise(() => import("node:http"))
     const server = yield* Effect.acquireRelease(
-      Effect.async<ReturnType<typeof http.createServer>, ListenError>((resume) => {
+      Effect.async<ReturnType<typeof http.createServer>, ListenError | UsageError>((resume) => {
         const server = http.createServer((req, res) => {
           run(handle(req, res, options))
         })
         server.once("error", (e: NodeJS.ErrnoException) =>
           resume(
             Effect.fail(
-              new ListenError({
-                message:
-                  e.code === "EADDRINUSE"
-                    ? `port ${options.port} on ${options.host} is in use; pick another with --port (0 picks a free one)`
-                    : `cannot listen on ${options.host}:${options.port}: ${e.message}`
-              })
+              // A taken port is a bad --port, like any other bad flag (exit 2).
+              e.code === "EADDRINUSE"
+                ? new UsageError({
+                    message: `port ${options.port} on ${options.host} is in use; pick another with --port (0 picks a free one)`
+                  })
+                : new ListenError({ message: `cannot listen on ${options.host}:${options.port}: ${e.message}` })
             )
           )
         )

@@ -4,9 +4,10 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { UsageError } from "../CliErrors.js"
-import { withApi } from "../Client.js"
+import { withApi, withCommandDeadline } from "../Client.js"
 import { checkEventFlags } from "../EventFlags.js"
 import { Output, renderTable } from "../Output.js"
+import { confirm, interactive } from "../Prompt.js"
 import type { CreateFlags, DeleteFlags, GetFlags, ListFlags, UpdateFlags } from "./command.js"
 import { checkUpdateFlags, mergeUpdate } from "./UpdateMerge.js"
 
@@ -81,21 +82,9 @@ export const update = (flags: UpdateFlags) =>
     yield* showOne(updated)
   }).pipe(withApi(flags))
 
-const confirm = (question: string) =>
-  Effect.acquireUseRelease(
-    Effect.promise(() =>
-      import("node:readline/promises").then((rl) =>
-        rl.createInterface({ input: process.stdin, output: process.stderr })
-      )
-    ),
-    (rl) => Effect.promise(() => rl.question(`${question} [y/N] `)),
-    (rl) => Effect.sync(() => rl.close())
-  ).pipe(Effect.map((answer) => /^y(es)?$/i.test(answer.trim())))
-
 export const remove = (flags: DeleteFlags) =>
   Effect.gen(function* () {
-    const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true
-    if (!flags.yes && !interactive) {
+    if (!flags.yes && !interactive()) {
       return yield* new UsageError({
         message: `refusing to delete webhook ${flags.id} without confirmation: stdin is not a terminal; pass --yes to delete from a script`
       })
@@ -107,7 +96,7 @@ export const remove = (flags: DeleteFlags) =>
       const ok = yield* confirm(`Delete webhook ${current.id} (${current.target_url}) from ${flags.project}?`)
       if (!ok) return yield* new UsageError({ message: "not deleted: confirmation declined" })
     }
-    yield* webhooks.delete(flags.project, flags.id)
+    yield* webhooks.delete(flags.project, flags.id).pipe(flags.yes ? (e) => e : withCommandDeadline)
     if (output.format === "json") return yield* output.json({ deleted: true, project: flags.project, id: flags.id })
     yield* output.line(`Deleted webhook ${flags.id} from ${flags.project}`)
   }).pipe(withApi(flags))
