@@ -1,5 +1,6 @@
 // vwh cold start: `vwh --help` and `vwh webhooks list` (against a local sandbox), each as a ratio to `node -e 0`
-// measured in the same run, interleaved so machine noise hits all three alike. Median of N runs (default 15).
+// measured in the same run, interleaved so machine noise hits all alike. Median of N runs (default 15). Prints
+// pass/MISS against the targets (--help ≤ 1.5×, webhooks list ≤ 2.5×).
 // Usage: node cli-startup.mjs [--runs 15]   (build first: apps/cli and packages/sandbox, `node build.mjs`)
 import { spawnSync } from "node:child_process"
 import { parseArgs } from "node:util"
@@ -42,8 +43,17 @@ try {
     const m = median(xs)
     console.log(`  ${name.padEnd(22)} ${m.toFixed(1).padStart(7)} ms  ${(m / base).toFixed(2)}× node`)
   }
-  const help = median(samples["vwh --help"]) / base
-  console.log(`target: --help ≤ 2.00× node: ${help <= 2 ? "met" : "NOT met"} (${help.toFixed(2)}×)`)
+  // Targets of issue 11: asking for help costs about what starting Node costs; a real command, little more.
+  const targets = [
+    ["vwh --help", 1.5],
+    ["vwh webhooks list", 2.5]
+  ]
+  for (const [name, limit] of targets) {
+    const ratio = median(samples[name]) / base
+    console.log(
+      `target: ${name} ≤ ${limit.toFixed(2)}× node: ${ratio <= limit ? "pass" : "MISS"} (${ratio.toFixed(2)}×)`
+    )
+  }
 } finally {
   sandbox.stop()
 }

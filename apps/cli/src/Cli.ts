@@ -7,6 +7,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import { check } from "./Argv.js"
 import { apply } from "./apply/command.js"
@@ -15,6 +16,8 @@ import { ExitCode, exitCodeFor, exitCodeHelp } from "./ExitCodes.js"
 import { events } from "./events/command.js"
 import { allPaths, type CommandNode, group, nodeAt, renderHelp } from "./Help.js"
 import { listen } from "./listen/command.js"
+import { human } from "./Output.js"
+import { addSecretsFromEnvironment } from "./Redact.js"
 import { describeError, reportLines } from "./Report.js"
 import { globalKeys } from "./SharedOptions.js"
 import { sandbox } from "./sandbox/command.js"
@@ -74,7 +77,17 @@ const unusedTerminal: Terminal.Terminal = {
   readLine: Effect.dieMessage("vwh reads no interactive input here"),
   display: (text) => Effect.sync(() => void process.stdout.write(text))
 }
-const platform = Layer.mergeAll(FileSystem.layerNoop({}), Path.layer, Layer.succeed(Terminal.Terminal, unusedTerminal))
+// Logs (--log-level) go to stderr, so stdout stays the command's result.
+const stderrLogger = Logger.replace(
+  Logger.defaultLogger,
+  Logger.map(Logger.logfmtLogger, (line) => void process.stderr.write(`${human(line)}\n`))
+)
+const platform = Layer.mergeAll(
+  FileSystem.layerNoop({}),
+  Path.layer,
+  Layer.succeed(Terminal.Terminal, unusedTerminal),
+  stderrLogger
+)
 
 /** The whole program for an argv (with node and the script); its failures are what `main` reports. */
 export const program = (argv: ReadonlyArray<string>): Effect.Effect<void, unknown> =>
@@ -114,7 +127,9 @@ const report = (exit: Exit.Exit<unknown, unknown>, signal: Signal | undefined, r
     process.stderr.write(`vwh: interrupted by ${signal}\n`)
     return 128 + signals[signal]
   }
-  process.stderr.write(`vwh: unexpected error: ${describeError(Cause.squash(exit.cause))}; please report it\n`)
+  process.stderr.write(
+    `${human(`vwh: unexpected error: ${describeError(Cause.squash(exit.cause))}; please report it`)}\n`
+  )
   return ExitCode.unexpected
 }
 
@@ -124,6 +139,7 @@ const report = (exit: Exit.Exit<unknown, unknown>, signal: Signal | undefined, r
  * as shells report a process ended by it), and end at once on a second one.
  */
 export const main = (argv: ReadonlyArray<string>): void => {
+  addSecretsFromEnvironment()
   let signal: Signal | undefined
   for (const name of Object.keys(signals) as Array<Signal>) {
     process.on(name, () => {

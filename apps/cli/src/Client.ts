@@ -1,6 +1,12 @@
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { clusters } from "@voucherify-webhooks/core/Clusters"
-import { WebhooksConfig, type WebhooksConfigShape, webhooksConfig } from "@voucherify-webhooks/core/Config"
+import {
+  managementIdConfig,
+  managementTokenConfig,
+  WebhooksConfig,
+  type WebhooksConfigShape,
+  webhooksConfig
+} from "@voucherify-webhooks/core/Config"
 import { Webhooks, withDeadline } from "@voucherify-webhooks/core/Webhooks"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -8,6 +14,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { UsageError } from "./CliErrors.js"
 import * as Output from "./Output.js"
+import { addSecret } from "./Redact.js"
 import type { ApiFlags, ConnectionFlags } from "./SharedOptions.js"
 
 /** `10s`, `500ms`, `2m` or a bare number of seconds. */
@@ -53,11 +60,13 @@ export const resolveConfig = (flags: ConnectionFlags) =>
       timeout = parsed
     }
     if (Option.isSome(flags.token)) {
+      addSecret(flags.token.value)
       const output = yield* Output.Output
       yield* output.warn("--token is visible in shell history and the process list; prefer VOUCHERIFY_MANAGEMENT_TOKEN")
     }
-    const envId = Option.map(env.credentials, (c) => c.managementId)
-    const envToken = Option.map(env.credentials, (c) => c.managementToken)
+    // Each on its own: an id from the environment goes with a token from --token, and the other way round.
+    const envId = yield* managementIdConfig
+    const envToken = yield* managementTokenConfig
     const id = Option.orElse(flags.managementId, () => envId)
     const token = Option.orElse(flags.token, () => envToken)
     const credentials = Option.zipWith(id, token, (managementId, managementToken) => ({

@@ -1,6 +1,7 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import { redact } from "./Redact.js"
 import { type Colour, colourFor, escapeControls, paint } from "./Style.js"
 
 export const outputFormats = ["table", "json"] as const
@@ -34,12 +35,15 @@ const processSink = (): Sink => ({
   colour: colourFor(process.stdout)
 })
 
+/** Text for people: no secret, no control character. */
+export const human = (text: string): string => escapeControls(redact(text))
+
 export const make = (format: OutputFormat, sink: Sink = processSink()): OutputShape => ({
   format,
-  line: (text, colour) => Effect.sync(() => sink.stdout(`${paint(escapeControls(text), colour, sink.colour)}\n`)),
-  json: (value) => Effect.sync(() => sink.stdout(`${JSON.stringify(value, null, 2)}\n`)),
-  info: (text) => Effect.sync(() => sink.stderr(`${escapeControls(text)}\n`)),
-  warn: (text) => Effect.sync(() => sink.stderr(`vwh: warning: ${escapeControls(text)}\n`))
+  line: (text, colour) => Effect.sync(() => sink.stdout(`${paint(human(text), colour, sink.colour)}\n`)),
+  json: (value) => Effect.sync(() => sink.stdout(`${redact(JSON.stringify(value, null, 2))}\n`)),
+  info: (text) => Effect.sync(() => sink.stderr(`${human(text)}\n`)),
+  warn: (text) => Effect.sync(() => sink.stderr(`vwh: warning: ${human(text)}\n`))
 })
 
 export const layer = (format: OutputFormat, sink?: Sink): Layer.Layer<Output> =>

@@ -1,6 +1,7 @@
 import * as readline from "node:readline"
 import * as Effect from "effect/Effect"
 import { Aborted } from "./CliErrors.js"
+import { human } from "./Output.js"
 
 /** Both ends are a terminal, so a question can be asked and answered. */
 export const interactive = (): boolean => process.stdin.isTTY === true && process.stderr.isTTY === true
@@ -25,7 +26,7 @@ export const confirm = (question: string): Effect.Effect<boolean, Aborted> =>
       finish(Effect.fail(new Aborted({ message: "aborted; nothing was changed" })))
     })
     rl.on("close", () => finish(Effect.succeed(false)))
-    rl.question(`${question} [y/N] `, (answer) => finish(Effect.succeed(/^y(es)?$/i.test(answer.trim()))))
+    rl.question(`${human(question)} [y/N] `, (answer) => finish(Effect.succeed(/^y(es)?$/i.test(answer.trim()))))
     return Effect.sync(() => {
       done = true
       rl.close()

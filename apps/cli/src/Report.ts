@@ -1,5 +1,6 @@
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import { isValidationError } from "@effect/cli/ValidationError"
+import { human } from "./Output.js"
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences are what we strip
 const ansi = /\u001b\[[0-9;]*m/g
@@ -40,7 +41,9 @@ export const describeError = (error: unknown): string => {
 }
 
 /** What `vwh` prints on stderr for a failure: one line, or for an invalid apply file one line per problem first. */
-export const reportLines = (error: unknown): ReadonlyArray<string> => {
+export const reportLines = (error: unknown): ReadonlyArray<string> => lines(error).map(human)
+
+const lines = (error: unknown): ReadonlyArray<string> => {
   const head = `vwh: ${describeError(error)}`
   if (typeof error === "object" && error !== null && field(error, "_tag") === "ApplyFileError") {
     const { file, problems } = error as { file: string; problems: ReadonlyArray<{ path: string; message: string }> }

@@ -221,7 +221,7 @@ describe("vwh events and help", () => {
       const what = path.join(" ")
       expect(r.code, what).toBe(0)
       expect(r.stdout, what).toMatch(new RegExp(`^Usage:\n  ${["vwh", ...path].join(" ")} `, "m"))
-      expect(r.stdout, what).toMatch(/^Examples:\n  \$ .*vwh /m)
+      expect(r.stdout, what).toMatch(/^Examples:\n {2}\$ .*vwh /m)
       // No framework boilerplate, no padding, no colour codes.
       expect(r.stdout, what).not.toMatch(/A user-defined piece of text|This setting is optional|--wizard/)
       expect(r.stdout, what).not.toMatch(/ \n/)

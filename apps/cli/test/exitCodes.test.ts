@@ -9,7 +9,15 @@ import {
 } from "@voucherify-webhooks/core/Errors"
 import * as ConfigError from "effect/ConfigError"
 import { describe, expect, it } from "vitest"
-import { AmbiguousRemote, ApplyFileError, ApplyIncomplete, DriftDetected, UsageError } from "../src/CliErrors.js"
+import {
+  Aborted,
+  AmbiguousRemote,
+  ApplyFileError,
+  ApplyIncomplete,
+  DriftDetected,
+  StalePlan,
+  UsageError
+} from "../src/CliErrors.js"
 import { ExitCode, exitCodeFor } from "../src/ExitCodes.js"
 import { describeError } from "../src/Report.js"
 
@@ -28,6 +36,8 @@ describe("exit codes", () => {
     expect(exitCodeFor(new DriftDetected({ message: "m" }))).toBe(10)
     expect(exitCodeFor(new AmbiguousRemote({ message: "m", projectId: "p", targetUrl: "u", webhookIds: [] }))).toBe(7)
     expect(exitCodeFor(new ApplyIncomplete({ message: "m", exitCode: 5 }))).toBe(5)
+    expect(exitCodeFor(new StalePlan({ message: "m" }))).toBe(8)
+    expect(exitCodeFor(new Aborted({ message: "m" }))).toBe(130)
     expect(exitCodeFor(ValidationError.missingFlag(HelpDoc.p("Expected to find option: '--project'")))).toBe(2)
     expect(exitCodeFor(ConfigError.InvalidData(["VOUCHERIFY_TIMEOUT"], "bad"))).toBe(2)
     expect(exitCodeFor(new Error("boom"))).toBe(1)

@@ -50,12 +50,16 @@ const baseUrlConfig = Config.url("VOUCHERIFY_API_URL").pipe(
 
 const clusterConfig = Config.literal(...clusterNames)("VOUCHERIFY_CLUSTER").pipe(Config.withDefault("eu" as const))
 
+/** VOUCHERIFY_MANAGEMENT_ID and VOUCHERIFY_MANAGEMENT_TOKEN, each on its own (a tool may take one from a flag). */
+export const managementIdConfig = Config.string("VOUCHERIFY_MANAGEMENT_ID").pipe(Config.option)
+export const managementTokenConfig = Config.redacted("VOUCHERIFY_MANAGEMENT_TOKEN").pipe(Config.option)
+
 /** The environment, read once: VOUCHERIFY_API_URL wins over VOUCHERIFY_CLUSTER (default `eu`). */
 export const webhooksConfig: Config.Config<WebhooksConfigShape> = Config.all({
   apiUrl: baseUrlConfig,
   cluster: clusterConfig,
-  managementId: Config.string("VOUCHERIFY_MANAGEMENT_ID").pipe(Config.option),
-  managementToken: Config.redacted("VOUCHERIFY_MANAGEMENT_TOKEN").pipe(Config.option),
+  managementId: managementIdConfig,
+  managementToken: managementTokenConfig,
   timeout: Config.duration("VOUCHERIFY_TIMEOUT").pipe(Config.withDefault(Duration.seconds(30))),
   maxRetries: Config.integer("VOUCHERIFY_MAX_RETRIES").pipe(
     Config.validate({

@@ -7,6 +7,7 @@ import { UsageError } from "../CliErrors.js"
 import { checkEventFlags } from "../EventFlags.js"
 import { about, leaf } from "../Help.js"
 import * as Output from "../Output.js"
+import { addSecret } from "../Redact.js"
 import { bindOptions, checkPort, output } from "../SharedOptions.js"
 
 export const listenOptions = {
@@ -66,6 +67,7 @@ export const listen = leaf(
             "no signing secret: pass --secret or set VOUCHERIFY_WEBHOOK_SECRET (Project settings → Webhooks; `vwh sandbox` prints its own)"
         })
       }
+      addSecret(flags.secret.value)
       // The receiver is imported only when listen runs (see webhooks/command.ts).
       const { listen } = yield* Effect.promise(() => import("./Listener.js"))
       return yield* listen({ ...flags, secret: flags.secret.value })
