@@ -91,19 +91,6 @@ export const clientLayer = (flags: ConnectionFlags) =>
     Layer.provide(NodeHttpClient.layer)
   )
 
-/** A URL as it may be printed or saved: without user name or password. */
-export const withoutCredentials = (url: string): string => {
-  try {
-    const parsed = new URL(url)
-    if (parsed.username === "" && parsed.password === "") return url
-    parsed.username = ""
-    parsed.password = ""
-    return parsed.href.replace(/\/+$/, "")
-  } catch {
-    return url
-  }
-}
-
 /**
  * Runs `effect` under one deadline, the command's --timeout (VOUCHERIFY_TIMEOUT, 30 s by default): every call,
  * retries and waits included. Called again after a prompt, since the time a person takes to answer is not the API's.

@@ -1,12 +1,12 @@
 import * as fs from "node:fs/promises"
-import { WebhooksConfig } from "@voucherify-webhooks/core/Config"
+import { WebhooksConfig, withoutUserinfo } from "@voucherify-webhooks/core/Config"
 import { mayHaveBeenApplied, type WebhooksError } from "@voucherify-webhooks/core/Errors"
 import { Webhooks } from "@voucherify-webhooks/core/Webhooks"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import { AmbiguousRemote, ApplyIncomplete, DriftDetected, UsageError } from "../CliErrors.js"
-import { withApi, withCommandDeadline, withoutCredentials } from "../Client.js"
+import { withApi, withCommandDeadline } from "../Client.js"
 import { ExitCode, exitCodeFor } from "../ExitCodes.js"
 import { Output } from "../Output.js"
 import { confirm, interactive } from "../Prompt.js"
@@ -129,7 +129,7 @@ export const apply = (flags: ApplyFlags) =>
     yield* checkFlags(flags)
     const output = yield* Output
     const config = yield* WebhooksConfig
-    const baseUrl = withoutCredentials(config.baseUrl)
+    const baseUrl = withoutUserinfo(config.baseUrl)
     const failures: Array<Failure> = []
     let plans: ReadonlyArray<ProjectPlan>
     let allowUnknownEvents: boolean
