@@ -1,6 +1,3 @@
-import { writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { signPayload } from "@voucherify-webhooks/core/Signature"
 import * as Redacted from "effect/Redacted"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
@@ -11,6 +8,7 @@ import {
   reset,
   type Started,
   startSandbox,
+  tempFile,
   vwh,
   vwhBackground,
   waitFor
@@ -25,11 +23,7 @@ beforeEach(() => reset(s))
 
 const json = <A = unknown>(text: string): A => JSON.parse(text) as A
 const oneLine = (stderr: string) => stderr.trim().split("\n")
-const file = (name: string, text: string) => {
-  const path = join(tmpdir(), `vwh-${process.pid}-${name}`)
-  writeFileSync(path, text)
-  return path
-}
+const file = tempFile
 
 interface Wh {
   readonly id: string

@@ -1,12 +1,15 @@
 import { spawn, spawnSync } from "node:child_process"
+import { writeFileSync } from "node:fs"
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { layer, Sandbox } from "@voucherify-webhooks/sandbox/Sandbox"
 import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
+import { afterEach } from "vitest"
 
 export const bin = join(import.meta.dirname, "..", "dist", "vwh.js")
 
@@ -47,21 +50,11 @@ const cleanEnv = () =>
   >
 
 /** Runs the built bin as a child process; stdin is a pipe (not a TTY). */
-export const vwh = (args: ReadonlyArray<string>, env: Record<string, string> = {}): Promise<Result> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...cleanEnv(), ...env }, stdio: "pipe" })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d) => {
-      stdout += d
-    })
-    child.stderr.on("data", (d) => {
-      stderr += d
-    })
-    child.stdin.end()
-    child.on("error", reject)
-    child.on("close", (code) => resolve({ code, stdout, stderr }))
-  })
+export const vwh = async (args: ReadonlyArray<string>, env: Record<string, string> = {}): Promise<Result> => {
+  const run = vwhChild(args, env)
+  const { code } = await run.exited
+  return { code, stdout: run.stdout(), stderr: run.stderr() }
+}
 
 /** A long-running bin (listen): resolves once a stderr line matches, with a way to stop it. */
 export const vwhBackground = (
@@ -151,6 +144,26 @@ export const waitFor = async (check: () => boolean, timeoutMs = 5000) => {
 export const requests = (s: Started) => s.run(s.sandbox.requests)
 export const reset = (s: Started) => s.run(s.sandbox.reset)
 export { Effect }
+
+/** A file in the temporary directory, unique to this test process. */
+export const tempFile = (name: string, text?: string) => {
+  const path = join(tmpdir(), `vwh-${process.pid}-${name}`)
+  if (text !== undefined) writeFileSync(path, text)
+  return path
+}
+
+/** A fakeApi per test, closed after each (call at the top of a test file). */
+export const useFakeApis = () => {
+  const closers: Array<() => Promise<void>> = []
+  afterEach(async () => {
+    for (const close of closers.splice(0)) await close()
+  })
+  return async (answer: Parameters<typeof fakeApi>[0]) => {
+    const server = await fakeApi(answer)
+    closers.push(server.close)
+    return server
+  }
+}
 
 /** A started bin as a child process, to signal and watch. */
 export const vwhChild = (args: ReadonlyArray<string>, env: Record<string, string> = {}) => {

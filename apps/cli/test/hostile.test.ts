@@ -1,22 +1,12 @@
-import { writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { readFileSync } from "node:fs"
 import { signPayload } from "@voucherify-webhooks/core/Signature"
-import { afterEach, describe, expect, it } from "vitest"
-import { fakeApi, listJson, sendJson, vwh, vwhBackground, webhookJson } from "./harness.js"
+import { describe, expect, it } from "vitest"
+import { listJson, sendJson, tempFile, useFakeApis, vwh, vwhBackground, webhookJson } from "./harness.js"
 
 // A Management API on loopback that misbehaves on purpose: it echoes the caller's token, answers with terminal
 // control sequences, loses the answer to a change. What vwh prints must stay safe and true.
 
-const closers: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const close of closers.splice(0)) await close()
-})
-const api = async (answer: Parameters<typeof fakeApi>[0]) => {
-  const server = await fakeApi(answer)
-  closers.push(server.close)
-  return server
-}
+const api = useFakeApis()
 const token = "token-secret-123"
 // An OSC title change with BEL, a screen clear, a carriage return that would hide what precedes it.
 const nasty = "\u001b]0;pwned\u0007\u001b[2J\rhidden"
@@ -56,16 +46,14 @@ describe("a configured secret is never printed", () => {
       sendJson(res, 200, listJson([]))
       return true
     })
-    const path = join(tmpdir(), `vwh-hostile-${process.pid}.yaml`)
-    writeFileSync(
-      path,
+    const path = tempFile(
+      "hostile.yaml",
       "projects:\n  proj_x:\n    - target_url: https://example.com/a\n      events: [voucher.created]\n"
     )
-    const planFile = join(tmpdir(), `vwh-hostile-${process.pid}.plan.json`)
+    const planFile = tempFile("hostile.plan.json")
     const withUser = server.url.replace("http://", "http://user:url-secret-999@")
     const r = await vwh(["apply", "-f", path, "--plan-out", planFile, "--base-url", withUser], server.env)
     expect(r.code).toBe(10)
-    const { readFileSync } = await import("node:fs")
     expect(readFileSync(planFile, "utf8")).not.toContain("url-secret-999")
   })
 })
@@ -85,8 +73,7 @@ describe("control characters from outside are escaped in human output", () => {
     expect(table.stdout).not.toMatch(raw)
     expect(table.stdout).toContain("\\u001b]0;pwned\\u0007")
 
-    const path = join(tmpdir(), `vwh-hostile-${process.pid}-plan.yaml`)
-    writeFileSync(path, "projects:\n  proj_x: []\n")
+    const path = tempFile("hostile-plan.yaml", "projects:\n  proj_x: []\n")
     const plan = await vwh(["apply", "-f", path, "--prune", "--dry-run"], { ...server.env, FORCE_COLOR: "0" })
     expect(plan.code).toBe(10)
     expect(plan.stdout).toContain("- delete")

@@ -1,8 +1,6 @@
 import { readFileSync, statSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
-import { requests, reset, type Started, startSandbox, vwh } from "./harness.js"
+import { requests, reset, type Started, startSandbox, tempFile, vwh } from "./harness.js"
 
 // Saved plans against the real sandbox: `--plan-out` writes the plan and the webhooks it was computed from;
 // `vwh apply plan.json` makes exactly those changes, or none when the webhooks moved since.
@@ -14,12 +12,8 @@ beforeAll(async () => {
 afterAll(() => s.close())
 beforeEach(() => reset(s))
 
-const tmp = (name: string) => join(tmpdir(), `vwh-plans-${process.pid}-${name}`)
-const write = (name: string, text: string) => {
-  const path = tmp(name)
-  writeFileSync(path, text)
-  return path
-}
+const tmp = (name: string) => tempFile(`plans-${name}`)
+const write = (name: string, text: string) => tempFile(`plans-${name}`, text)
 interface Wh {
   readonly id: string
   readonly target_url: string

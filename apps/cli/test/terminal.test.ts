@@ -1,14 +1,14 @@
 import { spawnSync } from "node:child_process"
-import { readFileSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { afterEach, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import {
   bin,
-  fakeApi,
   listJson,
   ptyAvailable,
   sendJson,
+  tempFile,
+  useFakeApis,
   vwh,
   vwhChild,
   vwhPty,
@@ -18,20 +18,8 @@ import {
 
 // The bin as people and scripts meet it: real signals, real pipes, a pseudo-terminal where a prompt is involved.
 
-const closers: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const close of closers.splice(0)) await close()
-})
-const api = async (answer: Parameters<typeof fakeApi>[0]) => {
-  const server = await fakeApi(answer)
-  closers.push(server.close)
-  return server
-}
-const file = (name: string, text: string) => {
-  const path = join(tmpdir(), `vwh-terminal-${process.pid}-${name}`)
-  writeFileSync(path, text)
-  return path
-}
+const api = useFakeApis()
+const file = tempFile
 // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI codes are what these tests look for
 const ansi = /\u001b\[/
 
