@@ -1,5 +1,5 @@
 import { closest, didYouMean } from "@voucherify-webhooks/core/Suggest"
-import { builtInOptions, type CommandNode, type OptionInfo, optionsOf, rootOptions } from "./Help.js"
+import { builtInOptions, type CommandNode, type OptionInfo, optionsOf, rootOptions } from "./CommandTree.js"
 
 // The command line is checked here before @effect/cli parses it, for what @effect/cli does not do: options shared
 // by every API command work before or after the command (`vwh -o json webhooks list`), and a mistyped command,
@@ -42,9 +42,11 @@ export const check = (root: CommandNode, args: ReadonlyArray<string>, globals: R
   let help = false
   let version = false
   const globalOptions = (n: CommandNode) => optionsOf(n).filter((o) => globals.has(o.key))
-  const everyGlobal = [root, ...root.children.flatMap((c) => [c, ...c.children])]
-    .flatMap(globalOptions)
-    .filter((o, i, all) => all.findIndex((x) => x.key === o.key) === i)
+  // Only needed when an option comes before the command is complete.
+  const everyGlobal = () =>
+    [root, ...root.children.flatMap((c) => [c, ...c.children])]
+      .flatMap(globalOptions)
+      .filter((o, i, all) => all.findIndex((x) => x.key === o.key) === i)
 
   for (let i = 0; i < args.length; i++) {
     const token = args[i]!
@@ -60,7 +62,7 @@ export const check = (root: CommandNode, args: ReadonlyArray<string>, globals: R
       const known = [
         ...builtInOptions,
         ...(path.length === 0 ? rootOptions : []),
-        ...(isLeaf ? optionsOf(node) : everyGlobal)
+        ...(isLeaf ? optionsOf(node) : everyGlobal())
       ]
       const option = find(known, name)
       if (option === undefined) return unknownOption(name, where, known)

@@ -9,12 +9,13 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
-import { check } from "./Argv.js"
+import { type Checked, check } from "./Argv.js"
 import { apply } from "./apply/command.js"
 import { UsageError } from "./CliErrors.js"
+import { allPaths, type CommandNode, group, nodeAt } from "./CommandTree.js"
 import { ExitCode, exitCodeFor, exitCodeHelp } from "./ExitCodes.js"
 import { events } from "./events/command.js"
-import { allPaths, type CommandNode, group, nodeAt, renderHelp } from "./Help.js"
+import { renderHelp } from "./Help.js"
 import { listen } from "./listen/command.js"
 import { human } from "./Output.js"
 import { addSecretsFromEnvironment } from "./Redact.js"
@@ -90,9 +91,11 @@ const platform = Layer.mergeAll(
 )
 
 /** The whole program for an argv (with node and the script); its failures are what `main` reports. */
-export const program = (argv: ReadonlyArray<string>): Effect.Effect<void, unknown> =>
+export const program = (
+  argv: ReadonlyArray<string>,
+  checked: Checked = check(root, argv.slice(2), globalKeys)
+): Effect.Effect<void, unknown> =>
   Effect.suspend((): Effect.Effect<void, unknown> => {
-    const checked = check(root, argv.slice(2), globalKeys)
     switch (checked._tag) {
       case "Invalid":
         return Effect.fail(new UsageError({ message: checked.message }))
@@ -149,7 +152,7 @@ export const main = (argv: ReadonlyArray<string>): void => {
   }
   const checked = check(root, argv.slice(2), globalKeys)
   const runsUntilStopped = checked._tag === "Run" && nodeAt(root, checked.path)?.runsUntilStopped === true
-  NodeRuntime.runMain(program(argv), {
+  NodeRuntime.runMain(program(argv, checked), {
     disableErrorReporting: true,
     disablePrettyLogger: true,
     teardown: (exit, onExit) => onExit(report(exit, signal, runsUntilStopped))

@@ -3,7 +3,7 @@ import * as Options from "@effect/cli/Options"
 import { clusterNames } from "@voucherify-webhooks/core/Clusters"
 import * as Effect from "effect/Effect"
 import { UsageError } from "./CliErrors.js"
-import { about } from "./Help.js"
+import { about } from "./CommandTree.js"
 import { type OutputFormat, outputFormats } from "./Output.js"
 
 // Options more than one command takes. The API commands' ones are "global": they may stand before or after the

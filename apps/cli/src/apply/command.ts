@@ -2,7 +2,7 @@ import * as Args from "@effect/cli/Args"
 import type * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
-import { about, aboutArg, leaf } from "../Help.js"
+import { about, aboutArg, leaf } from "../CommandTree.js"
 import { apiOptions } from "../SharedOptions.js"
 
 export const applyOptions = {

@@ -1,6 +1,6 @@
 import { EventGroups } from "@voucherify-webhooks/core/EventNames"
 import * as Effect from "effect/Effect"
-import { leaf } from "../Help.js"
+import { leaf } from "../CommandTree.js"
 import * as Output from "../Output.js"
 import { output } from "../SharedOptions.js"
 

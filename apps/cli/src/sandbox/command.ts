@@ -2,7 +2,7 @@ import type * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import { SandboxFailed, UsageError } from "../CliErrors.js"
-import { about, leaf } from "../Help.js"
+import { about, leaf } from "../CommandTree.js"
 import { bindOptions, checkPort } from "../SharedOptions.js"
 
 // A separate bundle beside this one (see build.mjs). dist/cli.cjs runs in the CommonJS wrapper dist/vwh.js gives

@@ -2,7 +2,7 @@ import * as Args from "@effect/cli/Args"
 import type * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
-import { about, aboutArg, group, leaf } from "../Help.js"
+import { about, aboutArg, group, leaf } from "../CommandTree.js"
 import { apiOptions } from "../SharedOptions.js"
 
 // The implementation is imported when a subcommand runs, so that `vwh --help` and the other commands never
