@@ -1,5 +1,5 @@
 import { closest, didYouMean } from "@voucherify-webhooks/core/Suggest"
-import { builtInOptions, type CommandNode, type OptionInfo, optionsOf, rootOptions } from "./CommandTree.js"
+import { argsOf, builtInOptions, type CommandNode, type OptionInfo, optionsOf, rootOptions } from "./CommandTree.js"
 
 // The command line is checked here before @effect/cli parses it, for what @effect/cli does not do: options shared
 // by every API command work before or after the command (`vwh -o json webhooks list`), and a mistyped command,
@@ -121,6 +121,27 @@ export const check = (root: CommandNode, args: ReadonlyArray<string>, globals: R
     return invalid(
       `\`${where}\` needs ${missing.map((o) => `${o.names[0]} ${o.value}`).join(" and ")}; see \`${where} --help\``
     )
+  }
+  // Positional arguments: what is left once options and their values are taken out.
+  const positionals: Array<string> = []
+  for (let i = 0; i < rest.length; i++) {
+    const token = rest[i]!
+    if (token === "--") {
+      positionals.push(...rest.slice(i + 1))
+      break
+    }
+    const option = token.startsWith("-") ? find(leafOptions, token.split("=")[0]!) : undefined
+    if (option === undefined) positionals.push(token)
+    else if (option.value !== undefined && !token.includes("=")) i++
+  }
+  const accepted = argsOf(node)
+  const needed = accepted.filter((a) => !a.optional)
+  if (positionals.length < needed.length) {
+    const names = needed.slice(positionals.length).map((a) => `<${a.name}>`)
+    return invalid(`\`${where}\` needs ${names.join(" ")}; see \`${where} --help\``)
+  }
+  if (positionals.length > accepted.length) {
+    return invalid(`unexpected argument "${positionals[accepted.length]}" for \`${where}\`; see \`${where} --help\``)
   }
   for (const { option, tokens } of hoisted) {
     if (!leafOptions.some((o) => o.key === option.key)) {

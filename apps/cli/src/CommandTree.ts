@@ -155,14 +155,22 @@ export const optionsOf = (node: CommandNode): ReadonlyArray<OptionInfo> => {
 export interface ArgInfo {
   readonly name: string
   readonly description: string
+  readonly optional: boolean
 }
 
 export const argsOf = (node: CommandNode): ReadonlyArray<ArgInfo> =>
   Object.values(node.config).flatMap((value) => {
     if (!Args.isArgs(value)) return []
     const usage = Args.getUsage(value as Args.Args<unknown>)
-    const name = usage._tag === "Named" ? (usage.names[0] ?? "ARG") : "ARG"
-    return [{ name: name.replace(/^<|>$/g, ""), description: descriptions.get(value) ?? "" }]
+    const arg = named(usage)?.named
+    const name = arg?.names[0] ?? "ARG"
+    return [
+      {
+        name: name.replace(/^<|>$/g, ""),
+        description: descriptions.get(value) ?? "",
+        optional: usage._tag === "Optional"
+      }
+    ]
   })
 
 /** Options every command accepts, handled before @effect/cli sees the command line. */

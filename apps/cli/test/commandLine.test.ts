@@ -60,6 +60,12 @@ describe("did you mean", () => {
       "vwh: `vwh webhooks list` needs --project ID; see `vwh webhooks list --help`\n"
     )
     expect(await usage(["webhooks"])).toContain("`vwh webhooks` needs a command: create, list, get, update, delete")
+    expect(await usage(["webhooks", "get", "-p", "proj_x"])).toBe(
+      "vwh: `vwh webhooks get` needs <ID>; see `vwh webhooks get --help`\n"
+    )
+    expect(await usage(["webhooks", "get", "-p", "proj_x", "wh_1", "wh_2"])).toContain(
+      'unexpected argument "wh_2" for `vwh webhooks get`'
+    )
   })
 })
 
