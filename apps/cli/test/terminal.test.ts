@@ -73,7 +73,32 @@ describe("signals", () => {
     )
     expect(err).toMatch(/- proj_x: create https:\/\/example.com\/d: not started/)
     expect(err).toContain("vwh: interrupted by SIGINT")
+    expect(err).not.toContain("nothing was changed")
     expect(creates).toHaveLength(3)
+  })
+
+  it("an interrupted create says it may have been applied and how to check", async () => {
+    const server = await api(() => false)
+    const run = vwhChild(
+      ["webhooks", "create", "-p", "proj_x", "--url", "https://example.com/a", "-e", "voucher.created"],
+      server.env
+    )
+    await waitFor(() => server.seen.length === 1)
+    run.child.kill("SIGTERM")
+    expect((await run.exited).code).toBe(143)
+    expect(run.stderr()).toContain(
+      "vwh: the create was cut short; the webhook may have been created anyway: check with `vwh webhooks list --project proj_x`"
+    )
+  })
+
+  it("an apply interrupted while listing says nothing was changed", async () => {
+    const server = await api(() => false)
+    const path = file("listing.yaml", "projects:\n  proj_x: []\n")
+    const run = vwhChild(["apply", "-f", path], server.env)
+    await waitFor(() => server.seen.length === 1)
+    run.child.kill("SIGINT")
+    expect((await run.exited).code).toBe(130)
+    expect(run.stderr()).toContain("vwh: apply interrupted before any change; nothing was changed")
   })
 
   it("listen stops cleanly on SIGTERM (its normal end): exit 0", async () => {

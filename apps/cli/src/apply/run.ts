@@ -124,8 +124,9 @@ const interruptedReport = (
   ]
 }
 
-export const apply = (flags: ApplyFlags) =>
-  Effect.gen(function* () {
+export const apply = (flags: ApplyFlags) => {
+  let changing = false
+  return Effect.gen(function* () {
     yield* checkFlags(flags)
     const output = yield* Output
     const config = yield* WebhooksConfig
@@ -244,6 +245,7 @@ export const apply = (flags: ApplyFlags) =>
 
     const outcomes = new Map<Action, Outcome>()
     const running = new Set<Action>()
+    changing = work.length > 0
     yield* Effect.forEach(
       work,
       ({ projectId, action }) =>
@@ -334,7 +336,16 @@ export const apply = (flags: ApplyFlags) =>
       return
     }
     if (output.format === "table") yield* output.line(renderSummary(summary, true))
-  }).pipe(withApi(flags))
+  }).pipe(
+    // Interrupted before the changes started (while listing, or at the question): say that nothing changed.
+    Effect.onInterrupt(() =>
+      Effect.flatMap(Output, (output) =>
+        changing ? Effect.void : output.info("vwh: apply interrupted before any change; nothing was changed")
+      )
+    ),
+    withApi(flags)
+  )
+}
 
 /** Writes the whole file or nothing (a temporary file renamed over it), readable by the user only. */
 const writeFileAtomically = (path: string, text: string) =>

@@ -1,3 +1,4 @@
+import { type CallContext, mayHaveBeenAppliedAdvice } from "@voucherify-webhooks/core/ErrorMapping"
 import { Webhook } from "@voucherify-webhooks/core/Webhook"
 import { Webhooks } from "@voucherify-webhooks/core/Webhooks"
 import * as Effect from "effect/Effect"
@@ -28,15 +29,27 @@ const showOne = (webhook: Webhook) =>
     yield* output.line(`events      ${webhook.events.join("\n            ")}`)
   })
 
+/** A change interrupted (Ctrl-C, SIGTERM) once sent may have been applied: say so, and how to check. */
+const cutShort =
+  (ctx: CallContext) =>
+  <A, E, R>(change: Effect.Effect<A, E, R>) =>
+    Effect.onInterrupt(change, () =>
+      Effect.flatMap(Output, (output) =>
+        output.info(`vwh: the ${ctx.operation} was cut short; ${mayHaveBeenAppliedAdvice(ctx)}`)
+      )
+    )
+
 export const create = (flags: CreateFlags) =>
   Effect.gen(function* () {
     yield* checkEventFlags("--event", flags.events, flags.allowUnknownEvents)
     const webhooks = yield* Webhooks
-    const created = yield* webhooks.create(
-      flags.project,
-      { target_url: flags.url, events: flags.events, active: !flags.inactive },
-      { allowUnknownEvents: flags.allowUnknownEvents }
-    )
+    const created = yield* webhooks
+      .create(
+        flags.project,
+        { target_url: flags.url, events: flags.events, active: !flags.inactive },
+        { allowUnknownEvents: flags.allowUnknownEvents }
+      )
+      .pipe(cutShort({ operation: "create", projectId: flags.project }))
     const output = yield* Output
     if (output.format === "json") return yield* output.json(encode(created))
     yield* output.line(`Created webhook ${created.id} in ${flags.project} → ${created.target_url}`)
@@ -74,9 +87,11 @@ export const update = (flags: UpdateFlags) =>
     const current = yield* webhooks.get(flags.project, flags.id)
     const merged = yield* mergeUpdate(current, updateFlags)
     for (const warning of merged.warnings) yield* output.warn(warning)
-    const updated = yield* webhooks.update(flags.project, flags.id, merged.body, {
-      allowUnknownEvents: flags.allowUnknownEvents || merged.keepsUnknownEvents
-    })
+    const updated = yield* webhooks
+      .update(flags.project, flags.id, merged.body, {
+        allowUnknownEvents: flags.allowUnknownEvents || merged.keepsUnknownEvents
+      })
+      .pipe(cutShort({ operation: "update", projectId: flags.project, webhookId: flags.id }))
     if (output.format === "json") return yield* output.json(encode(updated))
     yield* output.line(`Updated webhook ${updated.id} in ${flags.project}`)
     yield* showOne(updated)
@@ -96,7 +111,12 @@ export const remove = (flags: DeleteFlags) =>
       const ok = yield* confirm(`Delete webhook ${current.id} (${current.target_url}) from ${flags.project}?`)
       if (!ok) return yield* new UsageError({ message: "not deleted: confirmation declined" })
     }
-    yield* webhooks.delete(flags.project, flags.id).pipe(flags.yes ? (e) => e : withCommandDeadline)
+    yield* webhooks
+      .delete(flags.project, flags.id)
+      .pipe(
+        cutShort({ operation: "delete", projectId: flags.project, webhookId: flags.id }),
+        flags.yes ? (e) => e : withCommandDeadline
+      )
     if (output.format === "json") return yield* output.json({ deleted: true, project: flags.project, id: flags.id })
     yield* output.line(`Deleted webhook ${flags.id} from ${flags.project}`)
   }).pipe(withApi(flags))
