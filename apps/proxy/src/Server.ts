@@ -31,23 +31,40 @@ import { RateLimiter } from "./RateLimit.js"
 import * as RequestState from "./RequestState.js"
 import * as Upstream from "./Upstream.js"
 
+/** What a drain did, for the shutdown log: how many requests were in flight when it began, and how many were cut. */
+export interface DrainReport {
+  inFlight: number
+  cut: number
+}
+
 /**
  * A node server whose close() drains: in-flight requests finish, idle keep-alive sockets are reaped as they
- * go quiet (otherwise close waits for clients to hang up), and after `graceMs` whatever is left is cut off.
+ * go quiet (otherwise close waits for clients to hang up), and after `graceMs` whatever is left is cut off. The
+ * numbers land in `report`.
  */
 export const drainingServer =
-  (options: { readonly graceMs: number; readonly requestTimeoutMs: number }) => (): Server => {
+  (options: { readonly graceMs: number; readonly requestTimeoutMs: number; readonly report?: DrainReport }) =>
+  (): Server => {
     // A body over the limit or too slow is answered (413, 408), not reset.
     const server = answerBeforeBodyEnds(createServer({ keepAliveTimeout: 5_000 }))
     // Bounds how long a client may take to send its request (slow-loris), separately from our handler timeout.
     server.requestTimeout = options.requestTimeoutMs + 5_000
     server.headersTimeout = Math.min(60_000, server.requestTimeout)
+    let active = 0
+    server.on("request", (_req, res) => {
+      active++
+      res.once("close", () => active--)
+    })
     const close = server.close.bind(server)
     server.close = ((callback?: (error?: Error) => void) => {
+      if (options.report) options.report.inFlight = active
       close(callback)
       server.closeIdleConnections()
       const reap = setInterval(() => server.closeIdleConnections(), 50)
-      const deadline = setTimeout(() => server.closeAllConnections(), options.graceMs)
+      const deadline = setTimeout(() => {
+        if (options.report) options.report.cut = active
+        server.closeAllConnections()
+      }, options.graceMs)
       server.once("close", () => {
         clearInterval(reap)
         clearTimeout(deadline)
@@ -56,6 +73,14 @@ export const drainingServer =
     }) as typeof server.close
     return server
   }
+
+/** The shutdown log line: what the drain finished and what it had to cut. */
+export const drainSummary = (report: DrainReport, graceMs: number): string => {
+  const requests = (n: number) => `${n} in-flight request${n === 1 ? "" : "s"}`
+  return report.cut === 0
+    ? `shutting down: drained ${requests(report.inFlight)}`
+    : `shutting down: ${requests(report.inFlight)}, ${report.inFlight - report.cut} finished, ${report.cut} cut off after the ${graceMs} ms grace period`
+}
 
 /** True when the client hung up before its answer could be sent. */
 const clientGone = (request: HttpServerRequest.HttpServerRequest): boolean => {
@@ -178,7 +203,7 @@ export const ApiLive = HttpApiBuilder.api(WebhooksApi).pipe(
  * The whole proxy on a node server. Needs the settings, the upstream target and the audit sink, so tests can
  * swap any of them (a fake upstream, an audit sink that fails).
  */
-export const ProxyLive = (options: { readonly port: number; readonly host: string }) =>
+export const ProxyLive = (options: { readonly port: number; readonly host: string; readonly drain?: DrainReport }) =>
   Layer.unwrapEffect(
     Effect.gen(function* () {
       const settings = yield* ProxySettings
@@ -196,7 +221,8 @@ export const ProxyLive = (options: { readonly port: number; readonly host: strin
           NodeHttpServer.layer(
             drainingServer({
               graceMs: settings.limits.shutdownGraceMs,
-              requestTimeoutMs: settings.limits.requestTimeoutMs
+              requestTimeoutMs: settings.limits.requestTimeoutMs,
+              ...(options.drain === undefined ? {} : { report: options.drain })
             }),
             { port: options.port, host: options.host }
           )

@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync } from "node:fs"
+import { appendFileSync, readFileSync, statSync } from "node:fs"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { withoutUserinfo } from "@voucherify-webhooks/core/Config"
 import * as Cause from "effect/Cause"
@@ -14,7 +14,7 @@ import { hashKey, mintKey } from "./ClientAuth.js"
 import * as EmbeddedSandbox from "./EmbeddedSandbox.js"
 import * as Logging from "./Logging.js"
 import { decodeConfig, type ProxyConfig, ProxySettings } from "./ProxyConfig.js"
-import { boundPort, ProxyLive } from "./Server.js"
+import { boundPort, type DrainReport, drainSummary, ProxyLive } from "./Server.js"
 import * as Upstream from "./Upstream.js"
 
 const usage = `vwh-proxy — a policy proxy for the Voucherify webhook API
@@ -105,6 +105,16 @@ if (settings.audit.path !== "-") {
   }
 }
 
+// A new audit file is created 0600; an existing one keeps its mode (the operator may share it with a log shipper on
+// purpose), but a trail others can read or write is worth a warning at every start.
+const auditModeWarning = (() => {
+  if (settings.audit.path === "-") return undefined
+  const mode = statSync(settings.audit.path).mode & 0o777
+  return (mode & 0o077) === 0
+    ? undefined
+    : `audit file ${settings.audit.path} is open to other users (mode 0${mode.toString(8)}): run chmod 600 ${settings.audit.path} unless that is intended`
+})()
+
 const logLevels: Record<string, LogLevel.LogLevel> = {
   debug: LogLevel.Debug,
   info: LogLevel.Info,
@@ -145,6 +155,8 @@ const banner = (url: string, target: Upstream.UpstreamTargetShape) => {
   return lines.join("\n")
 }
 
+const drain: DrainReport = { inFlight: 0, cut: 0 }
+
 const program = Effect.gen(function* () {
   const remote = yield* Upstream.fromEnv
   const projects = [...new Set(settings.clients.flatMap((c) => (c.projects === "*" ? [] : c.projects)))]
@@ -152,7 +164,7 @@ const program = Effect.gen(function* () {
     onNone: () => EmbeddedSandbox.layer(projects),
     onSome: ({ baseUrl, credentials }) => Upstream.remote(baseUrl, credentials)
   })
-  const app = ProxyLive({ port, host }).pipe(
+  const app = ProxyLive({ port, host, drain }).pipe(
     Layer.provideMerge(upstream),
     Layer.provide(Audit.layer(settings.audit.path)),
     Layer.provide(Layer.succeed(ProxySettings, settings))
@@ -171,6 +183,7 @@ const program = Effect.gen(function* () {
       })
     )
     if (target.sandbox) yield* Effect.logWarning("upstream is the EMBEDDED SANDBOX: no real Voucherify account is used")
+    if (auditModeWarning !== undefined) yield* Effect.logWarning(auditModeWarning)
     return yield* Effect.never
   }).pipe(Effect.provide(app), Effect.scoped)
 }).pipe(
@@ -187,7 +200,11 @@ const program = Effect.gen(function* () {
           process.exit(isConfig ? 2 : 1)
         })
   ),
-  Effect.onInterrupt(() => Effect.logInfo("shutting down: drained in-flight requests")),
+  Effect.onInterrupt(() =>
+    drain.cut === 0
+      ? Effect.logInfo(drainSummary(drain, settings.limits.shutdownGraceMs))
+      : Effect.logWarning(drainSummary(drain, settings.limits.shutdownGraceMs))
+  ),
   Effect.provide(Logging.layer),
   Effect.provide(Logger.minimumLogLevel(logLevel))
 )

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Redacted from "effect/Redacted"
@@ -48,6 +48,37 @@ const spawnProxy = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv) => {
   })
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
   return { child, output, exited, port: waitForPort(child, output) }
+}
+
+/** A webhook as the upstream answers it. */
+const webhookJson = (target_url: string) => ({
+  id: "wh_aaaaaaaaaaaaaaaaaaaaaaaa",
+  object: "webhook",
+  created_at: new Date().toISOString(),
+  target_url,
+  events: ["redemption.succeeded"],
+  active: true
+})
+
+/** A config file with one read-write client on proj_a; returns its path and the client's key. */
+const writeConfig = (name: string, extra: Record<string, unknown>) => {
+  const key = Redacted.value(mintKey())
+  const path = join(dir, `${name}.json`)
+  writeFileSync(
+    path,
+    JSON.stringify({
+      port: 0,
+      clients: [
+        { id: "ci-bot", keyHash: hashKey(Redacted.make(key)), projects: ["proj_a"], access: ["read", "write"] }
+      ],
+      ...extra
+    })
+  )
+  return {
+    path,
+    key,
+    headers: { "x-management-id": "ci-bot", "x-management-token": key, "content-type": "application/json" }
+  }
 }
 
 describe("the built proxy as a process", () => {
@@ -124,20 +155,11 @@ describe("the built proxy as a process", () => {
       req.url?.startsWith("/management") ? "hang" : { status: 404, body: { code: 404, message: "Resource not found" } }
     )
     // Answer management calls slowly, by hand, so one request is surely in flight at SIGTERM.
-    const key = Redacted.value(mintKey())
-    const config = join(dir, "proxy.json")
     const audit = join(dir, "audit.jsonl")
-    writeFileSync(
-      config,
-      JSON.stringify({
-        port: 0,
-        clients: [
-          { id: "ci-bot", keyHash: hashKey(Redacted.make(key)), projects: ["proj_a"], access: ["read", "write"] }
-        ],
-        audit: { path: audit },
-        upstream: { timeoutMs: 10_000, maxRetries: 0 }
-      })
-    )
+    const { path: config, key } = writeConfig("proxy", {
+      audit: { path: audit },
+      upstream: { timeoutMs: 10_000, maxRetries: 0 }
+    })
     const p = spawnProxy(["--config", config], {
       ...cleanEnv(),
       VOUCHERIFY_API_URL: fake.url,
@@ -166,14 +188,7 @@ describe("the built proxy as a process", () => {
       // Still draining: now let the upstream answer.
       const pending = fake.pendingResponses()
       expect(pending).toHaveLength(1)
-      pending[0]!(200, {
-        id: "wh_aaaaaaaaaaaaaaaaaaaaaaaa",
-        object: "webhook",
-        created_at: new Date().toISOString(),
-        target_url: "https://hooks.example.com/secret-path",
-        events: ["redemption.succeeded"],
-        active: true
-      })
+      pending[0]!(200, webhookJson("https://hooks.example.com/secret-path"))
       const done = await inFlight
       expect(done.status).toBe(200)
       expect(await p.exited).toBe(0)
@@ -191,6 +206,7 @@ describe("the built proxy as a process", () => {
       // The webhook itself comes back to its owner; logs and the audit trail keep only the target's host.
       expect(p.output.text + readFileSync(audit, "utf8")).not.toContain("secret-path")
       expect(p.output.text).toContain('"message":"request"')
+      expect(p.output.text).toContain('"message":"shutting down: drained 1 in-flight request"')
     } finally {
       p.child.kill("SIGKILL")
       await fake.close()
@@ -227,32 +243,13 @@ describe("the built proxy as a process", () => {
       const fake = await startFakeUpstream((req) =>
         req.method === "GET"
           ? { status: 200, body: { object: "list", data_ref: "data", data: [], total: 0 } }
-          : {
-              status: 200,
-              body: {
-                id: "wh_aaaaaaaaaaaaaaaaaaaaaaaa",
-                object: "webhook",
-                created_at: new Date().toISOString(),
-                target_url: "https://hooks.example.com/x",
-                events: ["redemption.succeeded"],
-                active: true
-              }
-            }
+          : { status: 200, body: webhookJson("https://hooks.example.com/x") }
       )
-      const key = Redacted.value(mintKey())
-      const config = join(dir, `stdout-${auditTo}.json`)
       const auditFile = join(dir, `stdout-${auditTo}.jsonl`)
-      writeFileSync(
-        config,
-        JSON.stringify({
-          port: 0,
-          clients: [
-            { id: "ci-bot", keyHash: hashKey(Redacted.make(key)), projects: ["proj_a"], access: ["read", "write"] }
-          ],
-          audit: { path: auditTo === "stdout" ? "-" : auditFile },
-          upstream: { maxRetries: 0 }
-        })
-      )
+      const { path: config, headers } = writeConfig(`stdout-${auditTo}`, {
+        audit: { path: auditTo === "stdout" ? "-" : auditFile },
+        upstream: { maxRetries: 0 }
+      })
       const child = spawn(process.execPath, [main, "--config", config], {
         env: {
           ...cleanEnv(),
@@ -280,7 +277,6 @@ describe("the built proxy as a process", () => {
         // The reader goes away: the next line the proxy writes hits a closed pipe (EPIPE).
         child.stdout!.destroy()
         const base = `http://127.0.0.1:${port}/management/v1/projects/proj_a/webhooks`
-        const headers = { "x-management-id": "ci-bot", "x-management-token": key, "content-type": "application/json" }
         const statuses: Array<number> = []
         for (let i = 0; i < 5; i++) {
           statuses.push((await fetch(base, { headers })).status)
@@ -316,4 +312,64 @@ describe("the built proxy as a process", () => {
       }
     })
   }
+
+  it("SIGTERM with requests still in flight after the grace period: the log says how many were cut", async () => {
+    const fake = await startFakeUpstream(() => "hang")
+    const { path, headers } = writeConfig("drain-cut", {
+      audit: { path: join(dir, "drain-cut.jsonl") },
+      upstream: { timeoutMs: 20_000, maxRetries: 0 },
+      limits: { shutdownGraceMs: 300 }
+    })
+    const p = spawnProxy(["--config", path], {
+      ...cleanEnv(),
+      VOUCHERIFY_API_URL: fake.url,
+      VOUCHERIFY_MANAGEMENT_ID: "fake-upstream",
+      VOUCHERIFY_MANAGEMENT_TOKEN: fake.token
+    })
+    try {
+      const port = await p.port
+      const base = `http://127.0.0.1:${port}/management/v1/projects/proj_a/webhooks`
+      const inFlight = Array.from({ length: 3 }, () => fetch(base, { headers }).catch((e: Error) => e))
+      while (fake.seen.length < 3) await new Promise((r) => setTimeout(r, 20))
+      p.child.kill("SIGTERM")
+      expect(await p.exited).toBe(0)
+      for (const r of await Promise.all(inFlight)) expect(r).toBeInstanceOf(Error)
+      expect(p.output.text).toContain(
+        '"message":"shutting down: 3 in-flight requests, 0 finished, 3 cut off after the 300 ms grace period"'
+      )
+      expect(p.output.text).not.toContain("drained")
+    } finally {
+      p.child.kill("SIGKILL")
+      for (const answer of fake.pendingResponses()) answer(500)
+      await fake.close()
+    }
+  })
+
+  it("an existing audit file others can read is kept as it is, with a warning at start; a new one is 0600", async () => {
+    const shared = join(dir, "shared-audit.jsonl")
+    writeFileSync(shared, "", { mode: 0o644 })
+    chmodSync(shared, 0o644)
+    const fresh = join(dir, `fresh-audit-${process.pid}.jsonl`)
+    for (const [audit, warned] of [
+      [shared, true],
+      [fresh, false]
+    ] as const) {
+      const { path } = writeConfig(`mode-${warned}`, { audit: { path: audit } })
+      const p = spawnProxy(["--config", path], { ...cleanEnv(), PORT: "0" })
+      try {
+        await p.port
+        await new Promise((r) => setTimeout(r, 200))
+        const warning = `audit file ${audit} is open to other users (mode 0644): run chmod 600 ${audit} unless that is intended`
+        if (warned) expect(p.output.text).toContain(warning)
+        else {
+          expect(p.output.text).not.toContain("open to other users")
+          expect(statSync(audit).mode & 0o777).toBe(0o600)
+        }
+      } finally {
+        p.child.kill("SIGTERM")
+        await p.exited
+      }
+    }
+    expect(statSync(shared).mode & 0o777).toBe(0o644)
+  })
 })
