@@ -8,16 +8,24 @@
 //   3. sustained: the proxy's RSS sampled every second under load (flat memory).
 // Usage: node proxy-throughput.mjs [--duration 10] [--connections 50] [--latency 50] [--paced-connections 10]
 //        [--sustain 30]. Targets: proxy ≥ 80 % of the pass-through's requests/s, p99 ≤ 1.3× its p99, RSS flat.
-import { spawn, spawnSync } from "node:child_process"
-import { createHash, randomBytes } from "node:crypto"
-import { readFileSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { dirname, join } from "node:path"
-import { fileURLToPath } from "node:url"
+import { availableParallelism } from "node:os"
+import { join } from "node:path"
 import { parseArgs } from "node:util"
 import autocannon from "autocannon"
+import {
+  build,
+  cpuMs,
+  here,
+  proxyNodeFlags as nodeFlags,
+  path,
+  rssMb,
+  send,
+  sleep,
+  start,
+  startProxy,
+  startSandbox
+} from "./proxy-common.mjs"
 
-const here = dirname(fileURLToPath(import.meta.url))
 const { values } = parseArgs({
   options: {
     duration: { type: "string", default: "10" },
@@ -33,73 +41,11 @@ const sustain = Number(values.sustain)
 const latency = Number(values.latency)
 const pacedConnections = Number(values["paced-connections"])
 
-for (const dir of ["../packages/sandbox", "../apps/proxy"]) {
-  const r = spawnSync(process.execPath, ["build.mjs"], { cwd: join(here, dir), stdio: "inherit" })
-  if (r.status !== 0) process.exit(r.status ?? 1)
-}
-
-// CPU time (user + system) a process has used so far, in ms, from /proc/<pid>/stat (fields 14 and 15).
-const clockTicks = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100
-const cpuMs = (pid) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks
-}
-const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]) / 1024
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
-
-// Whatever this script started goes down with it, even when it fails half-way.
-const children = []
-process.on("exit", () => {
-  for (const child of children) child.kill("SIGTERM")
-})
-const start = (bin, args, env, ready, flags = []) =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...flags, bin, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "inherit"]
-    })
-    children.push(child)
-    let text = ""
-    const onData = (c) => {
-      text += c
-      const m = ready.exec(text)
-      if (m) {
-        // Keep draining stdout (access logs) so the child never blocks on a full pipe.
-        child.stdout.off("data", onData)
-        child.stdout.resume()
-        resolve({ child, url: m[1] })
-      }
-    }
-    child.stdout.on("data", onData)
-    child.once("exit", (code) => reject(new Error(`${bin} exited with ${code}: ${text}`)))
-  })
+build()
 
 // --- upstream: the sandbox, with credentials only this run knows
-const upstreamCreds = { id: "bench-upstream", token: randomBytes(24).toString("hex") }
-const sandbox = await start(
-  join(here, "../packages/sandbox/dist/main.js"),
-  ["--port", "0"],
-  { VOUCHERIFY_MANAGEMENT_ID: upstreamCreds.id, VOUCHERIFY_MANAGEMENT_TOKEN: upstreamCreds.token },
-  /listening on (http:\/\/\S+)/
-)
-const upstreamHeaders = { "x-management-id": upstreamCreds.id, "x-management-token": upstreamCreds.token }
-const send = async (base, method, path, headers, body) => {
-  const r = await fetch(`${base}${path}`, {
-    method,
-    headers: { ...headers, "content-type": "application/json" },
-    ...(body ? { body: JSON.stringify(body) } : {})
-  })
-  if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`)
-}
-await send(sandbox.url, "PUT", "/sandbox/rate-limit", upstreamHeaders, { limit: 0, windowMs: 1000 })
-const path = "/management/v1/projects/proj_sandbox/webhooks"
-for (let i = 0; i < 5; i++) {
-  await send(sandbox.url, "POST", path, upstreamHeaders, {
-    target_url: `https://hooks${i}.example.com/voucherify`,
-    events: ["redemption.succeeded", "voucher.created"],
-    active: true
-  })
-}
+const sandbox = await startSandbox()
+const upstreamHeaders = sandbox.headers
 
 // --- baseline: a minimal pass-through proxy (no auth, no validation, no logs), in its own process
 const passThrough = await start(
@@ -110,40 +56,8 @@ const passThrough = await start(
 )
 
 // --- vwh-proxy, as operators run it: a config file, upstream from the environment, default logging
-const clientKey = `vwhk_${randomBytes(32).toString("base64url")}`
-const config = join(tmpdir(), `vwh-proxy-bench-${process.pid}.json`)
-writeFileSync(
-  config,
-  JSON.stringify({
-    port: 0,
-    clients: [
-      {
-        id: "bench",
-        keyHash: `sha256:${createHash("sha256").update(clientKey).digest("hex")}`,
-        projects: "*",
-        access: ["read", "write"],
-        rateLimit: { perSecond: 1e9, burst: 1e9 }
-      }
-    ],
-    upstream: { maxRetries: 0 }
-  })
-)
-// Node flags exactly as the proxy's own start script gives them (a larger young generation: less GC per request).
-const startScript = JSON.parse(readFileSync(join(here, "../apps/proxy/package.json"), "utf8")).scripts.start
-const nodeFlags = /^node (.*?)\s*dist\/main\.js$/.exec(startScript)?.[1].split(/\s+/).filter(Boolean) ?? []
-const proxy = await start(
-  join(here, "../apps/proxy/dist/main.js"),
-  ["--config", config],
-  {
-    VOUCHERIFY_API_URL: sandbox.url,
-    VOUCHERIFY_MANAGEMENT_ID: upstreamCreds.id,
-    VOUCHERIFY_MANAGEMENT_TOKEN: upstreamCreds.token,
-    LOG_LEVEL: process.env.LOG_LEVEL ?? "info"
-  },
-  /listening on (http:\/\/\S+)/,
-  nodeFlags
-)
-const proxyHeaders = { "x-management-id": "bench", "x-management-token": clientKey }
+const proxy = await startProxy(sandbox)
+const proxyHeaders = proxy.headers
 
 const cannon = (url, headers, seconds, inFlight = connections) =>
   new Promise((resolve, reject) => {
@@ -194,7 +108,7 @@ console.table(saturated)
 compare(saturated, "saturated", true)
 const cost = (name) => saturated[name]["forwarder CPU ms/req"]
 console.log(
-  `CPU per forwarded request: vwh-proxy ${cost("vwh-proxy → sandbox")} ms, pass-through ${cost("pass-through → sandbox")} ms, the sandbox itself ${saturated["direct → sandbox"]["sandbox CPU ms/req"]} ms (load generator and all servers share ${(await import("node:os")).availableParallelism()} cores)`
+  `CPU per forwarded request: vwh-proxy ${cost("vwh-proxy → sandbox")} ms, pass-through ${cost("pass-through → sandbox")} ms, the sandbox itself ${saturated["direct → sandbox"]["sandbox CPU ms/req"]} ms (load generator and all servers share ${availableParallelism()} cores)`
 )
 
 // --- 2. paced: the upstream sets the pace, as Voucherify's latency would

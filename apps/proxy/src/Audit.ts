@@ -19,8 +19,8 @@ export class AuditFailed extends Schema.TaggedError<AuditFailed>()("AuditFailed"
 /**
  * One JSON line per event of a mutation. `phase: "attempt"` is written BEFORE forwarding (if it cannot be
  * written nothing is forwarded); `phase: "outcome"` after, with the status the client got. A refused mutation
- * (scope, policy, rate limit) gets one `phase: "denied"` record. Never a credential or a full target URL (its path
- * may be a secret): only the target's host.
+ * (scope, policy) gets one `phase: "denied"` record; rate-limited ones are summarised (see RateLimitedTrail). Never a
+ * credential or a full target URL (its path may be a secret): only the target's host.
  */
 export interface AuditRecord {
   readonly time: string
@@ -33,6 +33,8 @@ export interface AuditRecord {
   readonly phase: "attempt" | "outcome" | "denied"
   readonly status?: number
   readonly outcome?: "ok" | "error"
+  /** On a summary of rate-limited requests: how many more like this one were refused since it (up to `time`). */
+  readonly repeated?: number
 }
 
 export class Audit extends Context.Tag("@voucherify-webhooks/proxy/Audit")<

@@ -1,14 +1,19 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import { ManagementAuth } from "@voucherify-webhooks/core/Api"
-import { unauthorized } from "@voucherify-webhooks/core/ApiErrors"
+import { ApiTooManyRequests, unauthorized } from "@voucherify-webhooks/core/ApiErrors"
 import { currentRequestId } from "@voucherify-webhooks/core/ServerErrors"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as LoginThrottle from "./LoginThrottle.js"
+import { operationOf } from "./Metrics.js"
 import type { Client } from "./ProxyConfig.js"
 import { ProxySettings } from "./ProxyConfig.js"
+import { RateLimiter } from "./RateLimit.js"
+import { RateLimitedTrail } from "./RateLimitedTrail.js"
 import * as RequestState from "./RequestState.js"
 
 /**
@@ -33,28 +38,97 @@ export const verifyKey = (client: Client | undefined, key: string): boolean => {
   return timingSafeEqual(presented, expected) && client !== undefined
 }
 
+// The project of a webhook path, as sent (for the audit of a refused request: nothing was decoded yet).
+const projectOf = (url: string): string => {
+  const m = /^\/management\/v1\/projects\/([^/?]+)\/webhooks/.exec(url)
+  try {
+    return m ? decodeURIComponent(m[1]!) : ""
+  } catch {
+    return m![1]!
+  }
+}
+
 /**
  * Core's ManagementAuth, implemented with proxy-issued keys: X-Management-Id names the client, X-Management-Token
- * carries its key. Anything wrong is Voucherify's plain 401, never saying which half was wrong.
+ * carries its key. Anything wrong is Voucherify's plain 401, never saying which half was wrong. Failed logins are
+ * throttled (LoginThrottle: 429 + Retry-After, never locking out a client that has its key), and a client's own
+ * rate limit is taken here, before its request body is decoded: a flood of invalid bodies costs it like any other.
  */
 export const ManagementAuthLive = Layer.effect(
   ManagementAuth,
   Effect.gen(function* () {
     const settings = yield* ProxySettings
+    const limiter = yield* RateLimiter
+    const trail = yield* RateLimitedTrail
     const clients = new Map(settings.clients.map((c) => [c.id, c] as const))
+    const throttle = LoginThrottle.make(settings.limits.failedLogins)
+    const tooMany = (details: string, retryAfterSeconds: number) =>
+      Effect.gen(function* () {
+        yield* RequestState.update((state) => {
+          state.headers["retry-after"] = String(retryAfterSeconds)
+        })
+        return yield* Effect.fail(
+          new ApiTooManyRequests({
+            key: "too_many_requests",
+            message: "Too many requests",
+            details,
+            request_id: yield* FiberRef.get(currentRequestId)
+          })
+        )
+      })
     return {
       managementId: (id) =>
         Effect.gen(function* () {
           const request = yield* HttpServerRequest.HttpServerRequest
           const token = request.headers["x-management-token"] ?? ""
           const clientId = Redacted.value(id)
-          if (verifyKey(clients.get(clientId), token)) {
-            yield* RequestState.update((state) => {
-              state.client = clientId
-            })
-            return { managementId: clientId }
+          const source = LoginThrottle.sourceKey(Option.getOrUndefined(request.remoteAddress))
+          const now = Date.now()
+          const before = throttle.before(clientId, source, now)
+          if (before.refused) {
+            return yield* tooMany(
+              `too many failed logins from this address; retry in ${before.retryAfterSeconds} s`,
+              before.retryAfterSeconds
+            )
           }
-          return yield* Effect.fail(unauthorized(yield* FiberRef.get(currentRequestId)))
+          const client = clients.get(clientId)
+          if (!verifyKey(client, token)) {
+            const after = throttle.failed(clientId, source, client !== undefined, now)
+            if (after.refused) {
+              return yield* tooMany(
+                `too many failed logins for this client id; retry in ${after.retryAfterSeconds} s`,
+                after.retryAfterSeconds
+              )
+            }
+            return yield* Effect.fail(unauthorized(yield* FiberRef.get(currentRequestId)))
+          }
+          throttle.succeeded(clientId, source, now)
+          yield* RequestState.update((state) => {
+            state.client = clientId
+          })
+          const limited = yield* Effect.flip(limiter.take(client!)).pipe(Effect.option)
+          if (Option.isSome(limited)) {
+            const operation = operationOf(request.method, request.url)
+            if (operation === "create" || operation === "update" || operation === "delete") {
+              yield* trail
+                .record({
+                  time: new Date(now).toISOString(),
+                  request_id: yield* FiberRef.get(currentRequestId),
+                  client: clientId,
+                  operation,
+                  project: projectOf(request.url),
+                  phase: "denied",
+                  status: 429,
+                  outcome: "error"
+                })
+                .pipe(Effect.catchAll((e) => Effect.logError("audit record of a rate-limited request lost", e.message)))
+            }
+            return yield* tooMany(
+              `client ${clientId} exceeded its rate limit; retry in ${limited.value.retryAfterSeconds} s`,
+              limited.value.retryAfterSeconds
+            )
+          }
+          return { managementId: clientId }
         })
     }
   })

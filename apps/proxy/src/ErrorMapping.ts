@@ -18,12 +18,11 @@ import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import type { AuditFailed } from "./Audit.js"
 import type { PolicyViolation } from "./Policy.js"
-import type { ClientRateLimited } from "./RateLimit.js"
 import * as RequestState from "./RequestState.js"
 import type { ScopeDenied } from "./Scopes.js"
 
 /** Everything a proxied webhook call can fail with before it becomes a wire error. */
-export type ProxyError = WebhooksError | ScopeDenied | PolicyViolation | ClientRateLimited | AuditFailed
+export type ProxyError = WebhooksError | ScopeDenied | PolicyViolation | AuditFailed
 
 /**
  * The longest wait the proxy passes on to a client, in seconds: an upstream asking for more (a broken or hostile
@@ -86,16 +85,6 @@ export const toApiError = (
           details: describeIssues(error.issues),
           ...rid
         })
-      }
-    case "ClientRateLimited":
-      return {
-        error: new ApiTooManyRequests({
-          key: "too_many_requests",
-          message: "Too many requests",
-          details: `client ${error.clientId} exceeded its rate limit; retry in ${error.retryAfterSeconds} s`,
-          ...rid
-        }),
-        retryAfterSeconds: error.retryAfterSeconds
       }
     case "AuditFailed":
       return {

@@ -13,7 +13,6 @@ import { failWith, type ProxyError, redactor, toApiError, withoutBadRequest } fr
 import { Metrics, timeUpstream } from "./Metrics.js"
 import { checkPolicy } from "./Policy.js"
 import { ProxySettings } from "./ProxyConfig.js"
-import { RateLimiter } from "./RateLimit.js"
 import * as RequestState from "./RequestState.js"
 import { checkScope } from "./Scopes.js"
 import { UpstreamTarget } from "./Upstream.js"
@@ -29,7 +28,7 @@ const hostOf = (url: string): string | undefined => {
 }
 
 /**
- * The five operations: rate limit → scope → (mutations) policy → audit "attempt" → forward through core's
+ * The five operations (the client's rate limit was taken at authentication): scope → (mutations) policy → audit "attempt" → forward through core's
  * Webhooks → audit "outcome". Every failure goes through ErrorMapping, so each path answers in the same shapes.
  */
 export const WebhooksLive = HttpApiBuilder.group(WebhooksApi, "webhooks", (handlers) =>
@@ -37,7 +36,6 @@ export const WebhooksLive = HttpApiBuilder.group(WebhooksApi, "webhooks", (handl
     const settings = yield* ProxySettings
     const webhooks = yield* Webhooks
     const audit = yield* Audit
-    const limiter = yield* RateLimiter
     const metrics = yield* Metrics
     const target = yield* UpstreamTarget
     // Whatever the upstream says is relayed without the proxy's own upstream credentials in it.
@@ -54,7 +52,6 @@ export const WebhooksLive = HttpApiBuilder.group(WebhooksApi, "webhooks", (handl
     const read = <A>(operation: string, project: string, call: Effect.Effect<A, WebhooksError>) =>
       Effect.gen(function* () {
         const client = yield* currentClient
-        yield* limiter.take(client)
         yield* checkScope(client, "read", project)
         return yield* timed(operation, call)
       }).pipe(Effect.catchAll(fail), withoutBadRequest)
@@ -85,7 +82,6 @@ export const WebhooksLive = HttpApiBuilder.group(WebhooksApi, "webhooks", (handl
         const statusOf = (e: ProxyError, sent: boolean) =>
           toApiError(e, { request_id, redact, forwarded: sent ? forwarded : undefined }).error.code
         const checks = Effect.gen(function* () {
-          yield* limiter.take(client)
           yield* checkScope(client, "write", project)
           if (body) yield* checkPolicy(settings.policy, body)
         })

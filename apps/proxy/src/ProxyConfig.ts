@@ -22,6 +22,13 @@ const PositiveInt = Schema.Int.pipe(Schema.filter((n) => n > 0 || "must be a pos
 export const RateLimit = Schema.Struct({ perSecond: Positive, burst: PositiveInt })
 export type RateLimit = typeof RateLimit.Type
 
+/** Failed-login budgets: per source address (IPv6 per /64) and per configured client id. */
+export const FailedLogins = Schema.Struct({
+  perAddress: Schema.optionalWith(RateLimit, { default: () => ({ perSecond: 0.2, burst: 10 }) }),
+  perClient: Schema.optionalWith(RateLimit, { default: () => ({ perSecond: 1, burst: 30 }) })
+})
+const defaultFailedLogins = { perAddress: { perSecond: 0.2, burst: 10 }, perClient: { perSecond: 1, burst: 30 } }
+
 export const Access = Schema.Literal("read", "write")
 export type Access = typeof Access.Type
 
@@ -94,13 +101,22 @@ export const ProxyConfig = Schema.Struct({
   ),
   policy: Schema.optionalWith(Policy, { default: () => Schema.decodeSync(Policy)({}) }),
   /** Where audit records go: a file path (appended, JSON lines) or "-" for stdout. */
-  audit: Schema.optionalWith(Schema.Struct({ path: Schema.NonEmptyString }), { default: () => ({ path: "-" }) }),
+  audit: Schema.optionalWith(
+    Schema.Struct({
+      path: Schema.NonEmptyString,
+      /** Rate-limited changes of a client, operation and project: one record, then one summary per this window. */
+      rateLimitedWindowMs: Schema.optionalWith(PositiveInt, { default: () => 60_000 })
+    }),
+    { default: () => ({ path: "-", rateLimitedWindowMs: 60_000 }) }
+  ),
   limits: Schema.optionalWith(
     Schema.Struct({
       maxBodyBytes: Schema.optionalWith(PositiveInt, { default: () => 65_536 }),
       requestTimeoutMs: Schema.optionalWith(PositiveInt, { default: () => 30_000 }),
       /** For clients without their own `rateLimit`. */
       rateLimit: Schema.optionalWith(RateLimit, { default: () => ({ perSecond: 10, burst: 20 }) }),
+      /** Failed logins allowed per source address and per claimed client id before 429 (see README). */
+      failedLogins: Schema.optionalWith(FailedLogins, { default: () => defaultFailedLogins }),
       /** How long SIGTERM waits for in-flight requests before cutting them off. */
       shutdownGraceMs: Schema.optionalWith(PositiveInt, { default: () => 25_000 })
     }),
@@ -109,6 +125,7 @@ export const ProxyConfig = Schema.Struct({
         maxBodyBytes: 65_536,
         requestTimeoutMs: 30_000,
         rateLimit: { perSecond: 10, burst: 20 },
+        failedLogins: defaultFailedLogins,
         shutdownGraceMs: 25_000
       })
     }

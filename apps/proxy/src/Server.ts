@@ -24,10 +24,12 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { AccessLog } from "./AccessLog.js"
 import { ManagementAuthLive } from "./ClientAuth.js"
+import { docsCache } from "./DocsCache.js"
 import { WebhooksLive } from "./Handlers.js"
 import { Metrics, operationOf } from "./Metrics.js"
 import { ProxySettings } from "./ProxyConfig.js"
 import { RateLimiter } from "./RateLimit.js"
+import { RateLimitedTrail } from "./RateLimitedTrail.js"
 import * as RequestState from "./RequestState.js"
 import * as Upstream from "./Upstream.js"
 
@@ -149,16 +151,16 @@ const requestTimeout =
     )
 
 const ApiMiddleware = HttpApiBuilder.middleware(
-  Effect.map(
-    ProxySettings,
-    (settings) => (app: HttpApp.Default) =>
+  Effect.map(ProxySettings, (settings) => {
+    const docs = docsCache("/docs")
+    return (app: HttpApp.Default) =>
       requestTimeout(settings.limits.requestTimeoutMs)(
         voucherifyErrors({
           maxBodyBytes: settings.limits.maxBodyBytes,
           bodyTimeoutMs: settings.limits.requestTimeoutMs
-        })(app)
+        })(docs(app))
       )
-  )
+  })
 )
 
 /**
@@ -196,7 +198,10 @@ const accessLog = (metrics: Metrics["Type"], access: AccessLog["Type"]) => {
 export const ApiLive = HttpApiBuilder.api(WebhooksApi).pipe(
   Layer.provide(WebhooksLive),
   Layer.provide(ManagementAuthLive),
-  Layer.provide(RateLimiter.layer)
+  Layer.provide(RateLimiter.layer),
+  Layer.provide(
+    Layer.unwrapEffect(Effect.map(ProxySettings, (s) => RateLimitedTrail.layer(s.audit.rateLimitedWindowMs)))
+  )
 )
 
 /**

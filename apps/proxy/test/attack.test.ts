@@ -1,4 +1,6 @@
+import { request as httpRequest } from "node:http"
 import { connect, type Socket } from "node:net"
+import { brotliDecompressSync, gunzipSync } from "node:zlib"
 import { maxEventsPerWebhook } from "@voucherify-webhooks/core/EventType"
 import { maxJsonDepth } from "@voucherify-webhooks/core/ServerErrors"
 import * as Effect from "effect/Effect"
@@ -533,3 +535,193 @@ describe("8. bodies that are too big, too slow or abandoned are answered and log
     expect(metrics).not.toMatch(/status="5\d\d"/)
   })
 })
+
+/** One request from a chosen loopback source address (Linux routes all of 127/8 to lo). */
+const from = (
+  base: string,
+  localAddress: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string
+) =>
+  new Promise<{
+    status: number
+    headers: Record<string, string | string[] | undefined>
+    json: Record<string, unknown>
+  }>((resolve, reject) => {
+    const { hostname, port } = new URL(base)
+    const req = httpRequest(
+      {
+        host: hostname,
+        port,
+        method,
+        path,
+        localAddress,
+        agent: false,
+        headers: { ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }) }
+      },
+      (res) => {
+        let text = ""
+        res.on("data", (c) => {
+          text += c
+        })
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, json: text === "" ? {} : JSON.parse(text) })
+        )
+      }
+    )
+    req.on("error", reject)
+    req.end(body)
+  })
+
+describe("8. failed logins are throttled per source address and per claimed id, without locking out a real client", () => {
+  let p: Awaited<ReturnType<typeof startProxy>>
+  beforeAll(async () => {
+    p = await startProxy({
+      upstream: fake.upstream,
+      audit: memoryAudit().layer,
+      config: baseConfig({
+        limits: {
+          requestTimeoutMs: 5_000,
+          failedLogins: { perAddress: { perSecond: 0.01, burst: 3 }, perClient: { perSecond: 0.01, burst: 5 } }
+        }
+      })
+    })
+  })
+  afterAll(() => p.close())
+  const wrong = (id: string) => ({ "x-management-id": id, "x-management-token": "vwhk_guess" })
+
+  it("an address out of failures gets 429 + Retry-After before any key is checked; a client that logged in from it keeps working", async () => {
+    const a = "127.0.0.2"
+    expect((await from(p.url, a, "GET", collection, auth("reader"))).status).toBe(200) // reader works from here
+    const statuses: Array<number> = []
+    for (let i = 0; i < 5; i++) statuses.push((await from(p.url, a, "GET", collection, wrong("admin"))).status)
+    expect(statuses).toEqual([401, 401, 401, 429, 429])
+    const refused = await from(p.url, a, "GET", collection, auth("admin")) // even the right key, never seen here
+    expect(refused.status).toBe(429)
+    expect(Number(refused.headers["retry-after"])).toBeGreaterThan(0)
+    expect(refused.json).toMatchObject({
+      code: 429,
+      key: "too_many_requests",
+      details: expect.stringContaining("too many failed logins from this address")
+    })
+    // The client that already worked from this address is not locked out, nor is anyone elsewhere.
+    expect((await from(p.url, a, "GET", collection, auth("reader"))).status).toBe(200)
+    expect((await from(p.url, "127.0.0.3", "GET", collection, auth("admin"))).status).toBe(200)
+  })
+
+  it("an id out of failures gets 429 for wrong keys from anywhere, but its right key still works", async () => {
+    const statuses: Array<number> = []
+    // Six addresses, two guesses each: each address stays within its own budget, the id does not.
+    for (let i = 10; i < 16; i++) {
+      for (let j = 0; j < 2; j++)
+        statuses.push((await from(p.url, `127.0.0.${i}`, "GET", collection, wrong("ci-bot"))).status)
+    }
+    expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401])
+    expect(statuses.slice(6)).toEqual([429, 429, 429, 429, 429, 429])
+    const right = await from(p.url, "127.0.0.20", "GET", collection, auth("writer"))
+    expect(right.status).toBe(200)
+    // An unknown id is never throttled per id (there is nothing to protect), only per address.
+    expect((await from(p.url, "127.0.0.21", "GET", collection, wrong("nobody"))).status).toBe(401)
+  })
+})
+
+describe("8. rate limits apply before a body is decoded, and refused changes are audited in bounded form", () => {
+  it("a client over its rate limit gets 429 for invalid bodies too, and the audit trail gets one record plus one summary", async () => {
+    const trail = memoryAudit()
+    const p = await startProxy({
+      upstream: fake.upstream,
+      audit: trail.layer,
+      config: baseConfig({
+        clients: [
+          {
+            id: "ci-bot",
+            keyHash: baseConfig().clients[1]!.keyHash,
+            projects: ["proj_a"],
+            access: ["read", "write"],
+            rateLimit: { perSecond: 0.01, burst: 2 }
+          }
+        ],
+        audit: { path: "-", rateLimitedWindowMs: 400 }
+      })
+    })
+    try {
+      const name = JSON.stringify(webhookBody({ events: [`a.${"b".repeat(5_000)}`] }))
+      const statuses: Array<number> = []
+      for (let i = 0; i < 10; i++) statuses.push((await call(p.url, "POST", collection, auth("writer"), name)).status)
+      expect(statuses).toEqual([400, 400, 429, 429, 429, 429, 429, 429, 429, 429])
+      const denied = () => trail.records.filter((r) => r.phase === "denied")
+      expect(denied()).toEqual([
+        expect.objectContaining({ status: 429, operation: "create", project: "proj_a", client: "ci-bot" })
+      ])
+      expect(denied()[0]).not.toHaveProperty("repeated")
+      await new Promise((r) => setTimeout(r, 700))
+      expect(denied()).toHaveLength(2)
+      expect(denied()[1]).toMatchObject({ status: 429, repeated: 7 })
+    } finally {
+      await p.close()
+    }
+  })
+})
+
+describe("8. /docs is served compressed and cached, and cannot starve the API", () => {
+  it("br or gzip with an ETag; If-None-Match gets 304; a flood of full copies gets 503 + Retry-After, 304s never", async () => {
+    // Its own proxy: the budget of full copies is fresh.
+    const p = await startProxy({ upstream: fake.upstream, audit: memoryAudit().layer })
+    try {
+      const first = await rawGet(p.url, "/docs", {})
+      const identity = first.body
+      const etag = first.headers.etag as string
+      expect(etag).toMatch(/^"[0-9a-f]{32}"$/)
+      expect(first.headers["cache-control"]).toBe("public, max-age=3600")
+      expect(first.headers.vary).toBe("accept-encoding")
+      // Compression runs off the event loop after the first request; wait until it is there.
+      let gz = await rawGet(p.url, "/docs", { "accept-encoding": "gzip" })
+      for (let i = 0; i < 15 && gz.headers["content-encoding"] !== "gzip"; i++) {
+        await new Promise((r) => setTimeout(r, 300))
+        gz = await rawGet(p.url, "/docs", { "accept-encoding": "gzip" })
+      }
+      expect(gz.headers["content-encoding"]).toBe("gzip")
+      expect(gz.headers.etag).toBe(etag)
+      expect(gz.body.length).toBeLessThan(identity.length / 3)
+      expect(gunzipSync(gz.body).equals(identity)).toBe(true)
+      const br = await rawGet(p.url, "/docs", { "accept-encoding": "gzip;q=0.5, br" })
+      expect(br.headers["content-encoding"]).toBe("br")
+      expect(brotliDecompressSync(br.body).equals(identity)).toBe(true)
+      expect(
+        (await rawGet(p.url, "/docs", { "accept-encoding": "gzip;q=0" })).headers["content-encoding"]
+      ).toBeUndefined()
+      const flood = await Promise.all(
+        Array.from({ length: 40 }, () => rawGet(p.url, "/docs", { "accept-encoding": "gzip" }))
+      )
+      const busy = flood.filter((r) => r.status === 503)
+      expect(busy.length).toBeGreaterThan(0)
+      expect(flood.every((r) => r.status === 200 || r.status === 503)).toBe(true)
+      expect(busy[0]!.headers["retry-after"]).toBe("1")
+      for (let i = 0; i < 30; i++) {
+        const r = await rawGet(p.url, "/docs", { "if-none-match": etag })
+        expect(r.status).toBe(304)
+        expect(r.body.length).toBe(0)
+      }
+      expect((await call(p.url, "GET", collection, auth("reader"))).status).toBe(200)
+    } finally {
+      await p.close()
+    }
+  })
+})
+
+/** A GET whose body is kept as sent (no decompression). */
+const rawGet = (base: string, path: string, headers: Record<string, string>) =>
+  new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }>(
+    (resolve, reject) => {
+      const { hostname, port } = new URL(base)
+      const req = httpRequest({ host: hostname, port, path, headers, agent: false }, (res) => {
+        const chunks: Array<Buffer> = []
+        res.on("data", (c) => chunks.push(c))
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }))
+      })
+      req.on("error", reject)
+      req.end()
+    }
+  )

@@ -1,5 +1,7 @@
 import { Agent, request } from "node:http"
-import { WebhookCreate } from "@voucherify-webhooks/core/Webhook"
+import { maxEventNameLength, maxEventsPerWebhook } from "@voucherify-webhooks/core/EventType"
+import { maxJsonDepth } from "@voucherify-webhooks/core/ServerErrors"
+import { normalizeTargetUrl, WebhookCreate } from "@voucherify-webhooks/core/Webhook"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as fc from "effect/FastCheck"
@@ -8,7 +10,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { checkPolicy } from "../src/Policy.js"
 import { auth, baseConfig, keys, startFakeUpstream, startProxy } from "./helpers.js"
 
-const config = baseConfig()
+// Budgets out of the way, so that bad bodies reach the checks under test rather than stopping at a 429.
+const config = baseConfig({
+  limits: {
+    requestTimeoutMs: 5_000,
+    maxBodyBytes: 65_536,
+    rateLimit: { perSecond: 1e6, burst: 1e6 },
+    failedLogins: { perAddress: { perSecond: 1e6, burst: 1e6 }, perClient: { perSecond: 1e6, burst: 1e6 } }
+  }
+})
 const validCreate = Schema.decodeUnknownEither(Schema.parseJson(WebhookCreate), { onExcessProperty: "error" })
 const collectionPath = /^\/management\/v1\/projects\/[^/]+\/webhooks$/
 const itemPath = /^\/management\/v1\/projects\/[^/]+\/webhooks\/[^/]+$/
@@ -21,10 +31,32 @@ const invalidForwarded = (method: string, url: string, body: string): string | u
   if ((method === "POST" && collectionPath.test(path)) || (method === "PUT" && itemPath.test(path))) {
     const decoded = validCreate(body)
     if (Either.isLeft(decoded)) return `invalid body ${body.slice(0, 200)}`
+    // What goes upstream is the URL as the policy read it, never a raw string another parser could read otherwise.
+    if (decoded.right.target_url !== normalizeTargetUrl(decoded.right.target_url)) {
+      return `raw target_url forwarded ${JSON.stringify(decoded.right.target_url)}`
+    }
     const policy = Effect.runSync(Effect.either(checkPolicy(config.policy, decoded.right)))
     return Either.isLeft(policy) ? `policy-violating body ${body.slice(0, 200)}` : undefined
   }
   return `${method} ${path}`
+}
+
+/**
+ * Why an error answer is not in one of Voucherify's two shapes — `{code, key?, message, details?, request_id}` or
+ * the framework's `{statusCode, error, message}` — or undefined when it is (or is not an error).
+ */
+const errorShape = (status: number, text: string): string | undefined => {
+  if (status < 400 || status === 204) return undefined
+  if (text.length > 8_000) return `answer of ${text.length} characters`
+  let body: Record<string, unknown>
+  try {
+    body = JSON.parse(text)
+  } catch {
+    return `not JSON: ${text.slice(0, 80)}`
+  }
+  if (body.code === status && typeof body.message === "string" && typeof body.request_id === "string") return undefined
+  if (body.statusCode === status && typeof body.error === "string" && typeof body.message === "string") return undefined
+  return `unexpected body ${text.slice(0, 120)}`
 }
 
 interface Bad {
@@ -96,10 +128,103 @@ const badBody: fc.Arbitrary<string> = fc.oneof(
   ),
   fc.constant(JSON.stringify({ target_url: "https://a.example.com/", events: ["nope.event"] })),
   fc.constant(JSON.stringify({ target_url: "https://a.example.com/", events: ["redemption.succeeded"], extra: 1 })),
-  // huge
+  // huge, over the body limit or not
   fc
-    .integer({ min: 17_000, max: 60_000 })
-    .map((n) => JSON.stringify({ target_url: `https://a.example.com/${"x".repeat(n)}`, events: [] }))
+    .integer({ min: 17_000, max: 90_000 })
+    .map((n) => JSON.stringify({ target_url: `https://a.example.com/${"x".repeat(n)}`, events: [] })),
+  // deeply nested, anywhere
+  fc
+    .tuple(
+      fc.integer({ min: maxJsonDepth - 2, max: 20_000 }),
+      fc.constantFrom("target_url", "events", "active", "x", "root")
+    )
+    .map(([depth, where]) => {
+      const deep = `${"[".repeat(depth)}${depth % 2 === 0 ? "1" : "{}"}${"]".repeat(depth)}`
+      const fields: Record<string, string> = {
+        target_url: '"https://a.example.com/"',
+        events: '["redemption.succeeded"]',
+        active: "true"
+      }
+      if (where === "root") return deep
+      fields[where] = deep
+      return `{${Object.entries(fields)
+        .map(([k, v]) => `"${k}":${v}`)
+        .join(",")}}`
+    }),
+  // oversized event names and lists
+  fc
+    .integer({ min: maxEventNameLength + 1, max: 60_000 })
+    .map((n) => JSON.stringify({ target_url: "https://a.example.com/", events: [`a.${"b".repeat(n)}`] })),
+  fc
+    .integer({ min: maxEventsPerWebhook + 1, max: 5_000 })
+    .map((n) =>
+      JSON.stringify({ target_url: "https://a.example.com/", events: Array.from({ length: n }, (_, i) => `ab.c${i}`) })
+    ),
+  fc
+    .integer({ min: 4, max: maxEventsPerWebhook })
+    .map((n) =>
+      JSON.stringify({
+        target_url: "https://a.example.com/",
+        events: Array.from({ length: n }, (_, i) => `voucher.creat${i}`)
+      })
+    ),
+  // control characters, whitespace and backslashes anywhere in target_url, and parser-confusable URLs
+  fc
+    .tuple(
+      fc.constantFrom(
+        "\t",
+        "\r",
+        "\n",
+        "\u0000",
+        "\u001b[31m",
+        "\u0007",
+        "\u00ad",
+        "\u202e",
+        "\u200b",
+        " ",
+        "\\",
+        "\u00a0"
+      ),
+      fc.constantFrom(
+        "https://x.example.com/p",
+        "https://x.example.com\\@169.254.169.254/",
+        "https://good.com/",
+        "https://a.example.com/q?x=1"
+      )
+    )
+    .chain(([odd, url]) =>
+      fc
+        .integer({ min: 0, max: url.length })
+        .map((at) => `{"target_url":"${url.slice(0, at)}${odd}${url.slice(at)}","events":["redemption.succeeded"]}`)
+    ),
+  fc
+    .record({
+      target_url: fc.constantFrom(
+        "https://x.example.com\\@169.254.169.254/latest",
+        "https://X.EXAMPLE.com:443/a/./b/../c",
+        "https://x.example.com/%2e%2e/%2E/secret",
+        "https://x.exampl%65.com/",
+        "https://\uff58.example.com/",
+        "https://b\u00fccher.example.com/",
+        "https://x.example.com./",
+        "https://localhost../",
+        "https://LOCALHOST./",
+        "https://metadata.google.internal/",
+        "https://metadata/",
+        "https://kubernetes.default.svc/",
+        "https://a.cluster.local/",
+        "https://0x7f.1/",
+        "https://127.1/",
+        "https://[::ffff:127.0.0.1]/",
+        "https://2130706433/",
+        "https://x.example.com%2F@evil.com/",
+        "https://x.example.com#@169.254.169.254/",
+        "https://evil.com?.example.com/"
+      ),
+      events: fc.constant(["redemption.succeeded"]),
+      active: fc.boolean()
+    })
+    .map((o) => JSON.stringify(o))
 )
 
 const authHeaders = fc.oneof(
@@ -182,7 +307,8 @@ describe("robustness", () => {
     })
     proxy = await startProxy({
       upstream: fake.upstream,
-      audit: (await import("./helpers.js")).memoryAudit().layer
+      audit: (await import("./helpers.js")).memoryAudit().layer,
+      config
     })
   })
   afterAll(async () => {
@@ -190,7 +316,7 @@ describe("robustness", () => {
     await fake.close()
   })
 
-  it("10,000 generated bad requests: never a 5xx, never a crash, nothing invalid forwarded", async () => {
+  it("10,000 generated bad requests: never a 5xx, never a crash, nothing invalid forwarded, every error in Voucherify's shape", async () => {
     const samples = fc.sample(badRequest, { numRuns: 10_000, seed: 20261128 })
     const agent = new Agent({ keepAlive: true, maxSockets: 32 })
     const url = new URL(proxy.url)
@@ -210,11 +336,18 @@ describe("robustness", () => {
             headers: { ...bad.headers, ...(body ? { "content-length": String(body.length) } : {}) }
           },
           (res) => {
-            res.resume()
+            let text = ""
+            res.setEncoding("utf8")
+            res.on("data", (c) => {
+              text += c
+            })
             res.on("end", () => {
               const status = res.statusCode ?? 0
               statuses.set(status, (statuses.get(status) ?? 0) + 1)
               if (status >= 500) failures.push(`${status} ${bad.method} ${bad.path} ${bad.body?.slice(0, 100)}`)
+              // A HEAD answer has no body to check.
+              const shape = bad.method === "HEAD" ? undefined : errorShape(status, text)
+              if (shape !== undefined) failures.push(`shape ${status} ${shape} ${bad.method} ${bad.path}`)
               resolve()
             })
           }

@@ -29,10 +29,11 @@ export class ManagementClient extends Context.Tag("@voucherify-webhooks/core/Man
 
 /**
  * `X-Management-Id` + `X-Management-Token`. HttpApiSecurity covers one header, so the scheme documents the id
- * and each server's implementation reads the token from the request itself.
+ * and each server's implementation reads the token from the request itself. Besides 401 it may answer 429: a
+ * server may throttle failed logins, or rate-limit a client before its request body is decoded.
  */
 export class ManagementAuth extends HttpApiMiddleware.Tag<ManagementAuth>()("ManagementAuth", {
-  failure: ApiUnauthorized,
+  failure: Schema.Union(ApiUnauthorized, ApiTooManyRequests),
   provides: ManagementClient,
   security: { managementId: HttpApiSecurity.apiKey({ in: "header", key: "X-Management-Id" }) }
 }) {}
