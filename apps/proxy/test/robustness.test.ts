@@ -160,14 +160,12 @@ const badBody: fc.Arbitrary<string> = fc.oneof(
     .map((n) =>
       JSON.stringify({ target_url: "https://a.example.com/", events: Array.from({ length: n }, (_, i) => `ab.c${i}`) })
     ),
-  fc
-    .integer({ min: 4, max: maxEventsPerWebhook })
-    .map((n) =>
-      JSON.stringify({
-        target_url: "https://a.example.com/",
-        events: Array.from({ length: n }, (_, i) => `voucher.creat${i}`)
-      })
-    ),
+  fc.integer({ min: 4, max: maxEventsPerWebhook }).map((n) =>
+    JSON.stringify({
+      target_url: "https://a.example.com/",
+      events: Array.from({ length: n }, (_, i) => `voucher.creat${i}`)
+    })
+  ),
   // control characters, whitespace and backslashes anywhere in target_url, and parser-confusable URLs
   fc
     .tuple(
