@@ -50,6 +50,14 @@ const spawnProxy = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv) => {
   return { child, output, exited, port: waitForPort(child, output) }
 }
 
+/** A clean environment pointing the proxy at a scripted upstream with its credentials. */
+const upstreamEnv = (fake: { readonly url: string; readonly token: string }) => ({
+  ...cleanEnv(),
+  VOUCHERIFY_API_URL: fake.url,
+  VOUCHERIFY_MANAGEMENT_ID: "fake-upstream",
+  VOUCHERIFY_MANAGEMENT_TOKEN: fake.token
+})
+
 /** A webhook as the upstream answers it. */
 const webhookJson = (target_url: string) => ({
   id: "wh_aaaaaaaaaaaaaaaaaaaaaaaa",
@@ -160,12 +168,7 @@ describe("the built proxy as a process", () => {
       audit: { path: audit },
       upstream: { timeoutMs: 10_000, maxRetries: 0 }
     })
-    const p = spawnProxy(["--config", config], {
-      ...cleanEnv(),
-      VOUCHERIFY_API_URL: fake.url,
-      VOUCHERIFY_MANAGEMENT_ID: "fake-upstream",
-      VOUCHERIFY_MANAGEMENT_TOKEN: fake.token
-    })
+    const p = spawnProxy(["--config", config], upstreamEnv(fake))
     try {
       const port = await p.port
       const headers = { "x-management-id": "ci-bot", "x-management-token": key, "content-type": "application/json" }
@@ -251,12 +254,7 @@ describe("the built proxy as a process", () => {
         upstream: { maxRetries: 0 }
       })
       const child = spawn(process.execPath, [main, "--config", config], {
-        env: {
-          ...cleanEnv(),
-          VOUCHERIFY_API_URL: fake.url,
-          VOUCHERIFY_MANAGEMENT_ID: "fake-upstream",
-          VOUCHERIFY_MANAGEMENT_TOKEN: fake.token
-        },
+        env: upstreamEnv(fake),
         stdio: ["ignore", "pipe", "pipe"]
       })
       let stdout = ""
@@ -320,12 +318,7 @@ describe("the built proxy as a process", () => {
       upstream: { timeoutMs: 20_000, maxRetries: 0 },
       limits: { shutdownGraceMs: 300 }
     })
-    const p = spawnProxy(["--config", path], {
-      ...cleanEnv(),
-      VOUCHERIFY_API_URL: fake.url,
-      VOUCHERIFY_MANAGEMENT_ID: "fake-upstream",
-      VOUCHERIFY_MANAGEMENT_TOKEN: fake.token
-    })
+    const p = spawnProxy(["--config", path], upstreamEnv(fake))
     try {
       const port = await p.port
       const base = `http://127.0.0.1:${port}/management/v1/projects/proj_a/webhooks`
