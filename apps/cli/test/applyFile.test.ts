@@ -40,6 +40,25 @@ describe("apply file validation", () => {
     expect(problems({ projects: { proj_x: [entry, entry] } })).toHaveLength(1)
   })
 
+  it("rejects two entries that are one URL once normalised, naming both spellings", () => {
+    expect(
+      problems({
+        projects: {
+          proj_x: [
+            { target_url: "https://example.com", events: ["voucher.created"] },
+            { target_url: "https://EXAMPLE.com/", events: ["voucher.deleted"] }
+          ],
+          proj_y: [
+            { target_url: "https://example.com", events: ["voucher.created"] },
+            { target_url: "https://example.com/other", events: ["voucher.deleted"] }
+          ]
+        }
+      })
+    ).toEqual([
+      `projects.proj_x[1].target_url: "https://EXAMPLE.com/" is the same URL as entry [0]'s "https://example.com" (both are https://example.com/): apply matches webhooks by target_url, so each may appear once per project (merge their events)`
+    ])
+  })
+
   it("defaults active to true and keeps the file's order", () => {
     const file = Effect.runSync(
       decodeApplyFile("w.json", {

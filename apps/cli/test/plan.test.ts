@@ -86,3 +86,58 @@ describe("planProject", () => {
     expect(planJson([plan])[0]).toMatchObject({ project: "proj_x" })
   })
 })
+
+describe("planProject with target URLs spelled differently", () => {
+  it("matches a file's https://Example.com to the stored https://example.com/ (vwh-proxy stores the normalised URL)", () => {
+    const stored = [remote("wh_1", "https://example.com/", ["x.y"]), remote("wh_2", "https://b.example/a/c", ["x.y"])]
+    const plan = planProject(
+      "proj_x",
+      [want("https://Example.com", ["x.y"]), want("https://B.example/a/./b/../c", ["x.y", "z.w"])],
+      stored,
+      { prune: true }
+    )
+    expect(plan._tag === "Planned" && plan.actions.map((a) => a._tag)).toEqual(["Unchanged", "Update"])
+    const text = renderPlan([plan]).join("\n")
+    // The plan shows the file's spelling, and what is stored when it differs.
+    expect(text).toContain("= unchanged  https://Example.com (wh_1, stored as https://example.com/)")
+    expect(text).toContain("~ update     https://B.example/a/./b/../c (wh_2, stored as https://b.example/a/c)")
+    expect(planJson([plan])[0]).toMatchObject({
+      actions: [
+        { action: "unchanged", id: "wh_1", target_url: "https://example.com/", file_target_url: "https://Example.com" },
+        { action: "update", id: "wh_2", target_url: "https://b.example/a/c" }
+      ]
+    })
+  })
+
+  it("shows one spelling when file and remote agree", () => {
+    const plan = planProject(
+      "proj_x",
+      [want("https://a.example/h", ["x.y"])],
+      [remote("wh_1", "https://a.example/h", ["x.y"])],
+      {
+        prune: false
+      }
+    )
+    expect(renderPlan([plan])).toContain("  = unchanged  https://a.example/h (wh_1)")
+  })
+
+  it("sees two stored spellings of one URL as ambiguous, naming both", () => {
+    const plan = planProject(
+      "proj_x",
+      [],
+      [remote("wh_1", "https://a.example", ["x.y"]), remote("wh_2", "https://A.example/", ["x.y"])],
+      { prune: true }
+    )
+    expect(plan).toMatchObject({
+      _tag: "Ambiguous",
+      duplicates: [{ targetUrl: "https://a.example and https://A.example/", ids: ["wh_1", "wh_2"] }]
+    })
+  })
+
+  it("matches text that is no URL as it is", () => {
+    const plan = planProject("proj_x", [], [remote("wh_1", "your_url", ["x.y"])], { prune: true })
+    expect(plan._tag === "Planned" && plan.actions).toEqual([
+      { _tag: "Delete", current: remote("wh_1", "your_url", ["x.y"]) }
+    ])
+  })
+})

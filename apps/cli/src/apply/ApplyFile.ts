@@ -6,6 +6,7 @@ import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { ApplyFileError, type FileProblem, UsageError } from "../CliErrors.js"
+import { targetUrlKey } from "./Plan.js"
 
 /**
  * The desired webhooks, per project (documented in the README):
@@ -20,18 +21,23 @@ import { ApplyFileError, type FileProblem, UsageError } from "../CliErrors.js"
  * Each entry is core's WebhookCreate body; a target_url may appear once per project, since apply matches
  * remote webhooks by it.
  */
-/** Entries whose target_url already appeared earlier in the same project. */
+/** Entries whose target_url (normalised as apply matches it) already appeared earlier in the same project. */
 const duplicateTargetUrls = (urls: ReadonlyArray<unknown>): Array<Schema.FilterIssue> => {
-  const first = new Map<string, number>()
+  const first = new Map<string, { readonly index: number; readonly url: string }>()
   const issues: Array<Schema.FilterIssue> = []
   for (const [i, url] of urls.entries()) {
     if (typeof url !== "string") continue
-    const at = first.get(url)
-    if (at === undefined) first.set(url, i)
+    const key = targetUrlKey(url)
+    const earlier = first.get(key)
+    if (earlier === undefined) first.set(key, { index: i, url })
     else
       issues.push({
         path: [i, "target_url"],
-        message: `"${url}" is already the target_url of entry [${at}]: apply matches webhooks by target_url, so each may appear once per project (merge their events)`
+        message: `${
+          earlier.url === url
+            ? `"${url}" is already the target_url of entry [${earlier.index}]`
+            : `"${url}" is the same URL as entry [${earlier.index}]'s "${earlier.url}" (both are ${key})`
+        }: apply matches webhooks by target_url, so each may appear once per project (merge their events)`
       })
   }
   return issues

@@ -1,5 +1,19 @@
+import { normalizeTargetUrl } from "@voucherify-webhooks/core/Webhook"
 import type { Colour } from "../Style.js"
 import type { DesiredWebhook } from "./ApplyFile.js"
+
+/**
+ * What apply matches target URLs by: core's normalised form (lowercase host, `/` after a bare origin, dot segments
+ * resolved, punycode), which is what vwh-proxy stores, so `https://Example.com` in a file is the webhook stored as
+ * `https://example.com/`. Text that is no URL (Voucherify's examples say "your_url") is matched as it is.
+ */
+export const targetUrlKey = (url: string): string => {
+  try {
+    return normalizeTargetUrl(url)
+  } catch {
+    return url
+  }
+}
 
 /** The remote fields apply compares: core's Webhook, minus what it never changes. */
 export interface RemoteWebhook {
@@ -23,7 +37,8 @@ export type Action =
       readonly changes: Changes
     }
   | { readonly _tag: "Delete"; readonly current: RemoteWebhook }
-  | { readonly _tag: "Unchanged"; readonly current: RemoteWebhook }
+  /** `desired` is the file's entry (its spelling of the URL), absent when re-read from a saved plan. */
+  | { readonly _tag: "Unchanged"; readonly current: RemoteWebhook; readonly desired?: DesiredWebhook }
   /** On the remote, not in the file, and no --prune: left alone, but shown. */
   | { readonly _tag: "Unmanaged"; readonly current: RemoteWebhook }
 
@@ -51,8 +66,9 @@ export const diff = (current: RemoteWebhook, desired: DesiredWebhook): Changes |
 }
 
 /**
- * Compares one project's desired webhooks with its remote ones, matched by target_url. Two remote webhooks with
- * the same target_url make the project ambiguous: which one the file means is a guess, so nothing is planned.
+ * Compares one project's desired webhooks with its remote ones, matched by target_url (normalised on both sides,
+ * see {@link targetUrlKey}). Two remote webhooks with the same target_url make the project ambiguous: which one
+ * the file means is a guess, so nothing is planned.
  */
 export const planProject = (
   projectId: string,
@@ -62,24 +78,33 @@ export const planProject = (
 ): ProjectPlan => {
   const byUrl = new Map<string, Array<RemoteWebhook>>()
   for (const webhook of remote) {
-    const same = byUrl.get(webhook.target_url)
+    const key = targetUrlKey(webhook.target_url)
+    const same = byUrl.get(key)
     if (same) same.push(webhook)
-    else byUrl.set(webhook.target_url, [webhook])
+    else byUrl.set(key, [webhook])
   }
   const duplicates = [...byUrl]
     .filter(([, same]) => same.length > 1)
-    .map(([targetUrl, same]) => ({ targetUrl, ids: same.map((w) => w.id) }))
+    .map(([key, same]) => ({
+      // The stored spellings, when they differ (`https://a.example` and `https://A.example/`).
+      targetUrl: [...new Set(same.map((w) => w.target_url))].join(" and ") || key,
+      ids: same.map((w) => w.id)
+    }))
   if (duplicates.length > 0) return { _tag: "Ambiguous", projectId, duplicates }
 
-  const wanted = new Set(desired.map((d) => d.target_url))
+  const wanted = new Set(desired.map((d) => targetUrlKey(d.target_url)))
   const actions: Array<Action> = desired.map((d): Action => {
-    const current = byUrl.get(d.target_url)?.[0]
+    const current = byUrl.get(targetUrlKey(d.target_url))?.[0]
     if (current === undefined) return { _tag: "Create", desired: d }
     const changes = diff(current, d)
-    return changes === undefined ? { _tag: "Unchanged", current } : { _tag: "Update", current, desired: d, changes }
+    return changes === undefined
+      ? { _tag: "Unchanged", current, desired: d }
+      : { _tag: "Update", current, desired: d, changes }
   })
   for (const current of remote) {
-    if (!wanted.has(current.target_url)) actions.push({ _tag: options.prune ? "Delete" : "Unmanaged", current })
+    if (!wanted.has(targetUrlKey(current.target_url))) {
+      actions.push({ _tag: options.prune ? "Delete" : "Unmanaged", current })
+    }
   }
   return { _tag: "Planned", projectId, actions }
 }
@@ -123,6 +148,12 @@ export const ambiguityMessage = (plan: Extract<ProjectPlan, { _tag: "Ambiguous" 
 
 const list = (events: ReadonlyArray<string>) => events.join(", ")
 
+/** `https://example.com (wh_1)`: the file's spelling, and the stored one too when it differs. */
+const matched = (current: RemoteWebhook, desired: DesiredWebhook | undefined) =>
+  desired === undefined || desired.target_url === current.target_url
+    ? `${current.target_url} (${current.id})`
+    : `${desired.target_url} (${current.id}, stored as ${current.target_url})`
+
 /** The plan for people: one line per webhook, field-by-field for updates. */
 export const renderPlan = (plans: ReadonlyArray<ProjectPlan>): ReadonlyArray<string> => {
   const lines: Array<string> = []
@@ -141,7 +172,7 @@ export const renderPlan = (plans: ReadonlyArray<ProjectPlan>): ReadonlyArray<str
           lines.push(`      active: ${action.desired.active}`)
           break
         case "Update":
-          lines.push(`  ~ update     ${action.current.target_url} (${action.current.id})`)
+          lines.push(`  ~ update     ${matched(action.current, action.desired)}`)
           if (action.changes.events) {
             const { added, removed } = action.changes.events
             if (added.length > 0) lines.push(`      events: + ${list(added)}`)
@@ -154,7 +185,7 @@ export const renderPlan = (plans: ReadonlyArray<ProjectPlan>): ReadonlyArray<str
           lines.push(`  - delete     ${action.current.target_url} (${action.current.id})`)
           break
         case "Unchanged":
-          lines.push(`  = unchanged  ${action.current.target_url} (${action.current.id})`)
+          lines.push(`  = unchanged  ${matched(action.current, action.desired)}`)
           break
         case "Unmanaged":
           lines.push(`  ? not in file ${action.current.target_url} (${action.current.id}): kept; --prune deletes it`)
@@ -183,16 +214,31 @@ export const planJson = (plans: ReadonlyArray<ProjectPlan>) =>
       : { project: plan.projectId, actions: plan.actions.map(actionJson) }
   )
 
+// In JSON, target_url stays what is stored (it goes with the id); the file's spelling is added when it differs.
+const fileSpelling = (current: RemoteWebhook, desired: DesiredWebhook | undefined) =>
+  desired === undefined || desired.target_url === current.target_url ? {} : { file_target_url: desired.target_url }
+
 export const actionJson = (action: Action) => {
   switch (action._tag) {
     case "Create":
       return { action: "create", ...action.desired }
     case "Update":
-      return { action: "update", id: action.current.id, target_url: action.current.target_url, changes: action.changes }
+      return {
+        action: "update",
+        id: action.current.id,
+        target_url: action.current.target_url,
+        ...fileSpelling(action.current, action.desired),
+        changes: action.changes
+      }
     case "Delete":
       return { action: "delete", id: action.current.id, target_url: action.current.target_url }
     case "Unchanged":
-      return { action: "unchanged", id: action.current.id, target_url: action.current.target_url }
+      return {
+        action: "unchanged",
+        id: action.current.id,
+        target_url: action.current.target_url,
+        ...fileSpelling(action.current, action.desired)
+      }
     case "Unmanaged":
       return { action: "unmanaged", id: action.current.id, target_url: action.current.target_url }
   }

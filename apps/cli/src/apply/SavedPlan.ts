@@ -23,7 +23,9 @@ const Desired = Schema.Struct({
 const SavedAction = Schema.Union(
   Schema.Struct({ action: Schema.Literal("create"), desired: Desired }),
   Schema.Struct({ action: Schema.Literal("update"), id: Schema.String, desired: Desired }),
-  Schema.Struct({ action: Schema.Literal("delete", "unchanged", "unmanaged"), id: Schema.String })
+  // The file's entry, for its spelling of the URL in the plan shown again.
+  Schema.Struct({ action: Schema.Literal("unchanged"), id: Schema.String, desired: Schema.optional(Desired) }),
+  Schema.Struct({ action: Schema.Literal("delete", "unmanaged"), id: Schema.String })
 )
 
 export const SavedPlan = Schema.Struct({
@@ -71,8 +73,14 @@ export const toSaved = (
           return { action: "create" as const, desired: desiredOf(a.desired) }
         case "Update":
           return { action: "update" as const, id: a.current.id, desired: desiredOf(a.desired) }
+        case "Unchanged":
+          return {
+            action: "unchanged" as const,
+            id: a.current.id,
+            ...(a.desired === undefined ? {} : { desired: desiredOf(a.desired) })
+          }
         default:
-          return { action: a._tag.toLowerCase() as "delete" | "unchanged" | "unmanaged", id: a.current.id }
+          return { action: a._tag.toLowerCase() as "delete" | "unmanaged", id: a.current.id }
       }
     })
   }))
@@ -118,14 +126,18 @@ export const toPlans = (file: string, saved: SavedPlan): Effect.Effect<ReadonlyA
           const changes = diff(current, a.desired)
           return Effect.succeed(
             changes === undefined
-              ? { _tag: "Unchanged", current }
+              ? { _tag: "Unchanged", current, desired: a.desired }
               : { _tag: "Update", current, desired: a.desired, changes }
           )
         }
         case "delete":
           return Effect.succeed({ _tag: "Delete", current })
         case "unchanged":
-          return Effect.succeed({ _tag: "Unchanged", current })
+          return Effect.succeed(
+            a.desired === undefined
+              ? { _tag: "Unchanged", current }
+              : { _tag: "Unchanged", current, desired: a.desired }
+          )
         case "unmanaged":
           return Effect.succeed({ _tag: "Unmanaged", current })
       }
