@@ -6,7 +6,9 @@ import { fileURLToPath } from "node:url"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import type * as SchemaAST from "effect/SchemaAST"
 import { describe, expect, it } from "vitest"
+import { DeliveryPayload } from "../src/Delivery.js"
 import { EventDataSchemas } from "../src/EventData.generated.js"
 import { eventsSpecPath, loadEventsSpec, skipWithoutSpec } from "./sharedSpec.js"
 
@@ -67,7 +69,41 @@ describe("the generated event-data schemas", () => {
   })
 })
 
+/** Every node of a schema that changes a value when decoding it. */
+const transformations = (ast: SchemaAST.AST, seen = new Set<SchemaAST.AST>()): Array<string> => {
+  if (seen.has(ast)) return []
+  seen.add(ast)
+  switch (ast._tag) {
+    case "Transformation":
+      return [String(ast)]
+    case "TypeLiteral":
+      return [
+        ...ast.propertySignatures.flatMap((p) => transformations(p.type, seen)),
+        ...ast.indexSignatures.flatMap((i) => transformations(i.type, seen))
+      ]
+    case "Union":
+      return ast.types.flatMap((t) => transformations(t, seen))
+    case "TupleType":
+      return [...ast.elements.map((e) => e.type), ...ast.rest.map((r) => r.type)].flatMap((t) => transformations(t, seen))
+    case "Refinement":
+      return transformations(ast.from, seen)
+    case "Suspend":
+      return transformations(ast.f(), seen)
+    default:
+      return []
+  }
+}
+
 describe("lenient reading", () => {
+  it("transforms nothing: a value that decodes is its own typed value (parseDelivery returns the parsed JSON)", () => {
+    expect(transformations(DeliveryPayload.ast)).toEqual([])
+    for (const [name, schema] of Object.entries(EventDataSchemas)) {
+      expect({ name, found: transformations(schema.ast) }).toEqual({ name, found: [] })
+    }
+    // The guard sees one when there is one.
+    expect(transformations(Schema.Struct({ n: Schema.NumberFromString }).ast)).toHaveLength(1)
+  })
+
   const Voucher = EventDataSchemas["voucher.created"]
   const decode = Schema.decodeUnknownEither(Voucher)
 
