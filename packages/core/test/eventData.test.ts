@@ -84,7 +84,9 @@ const transformations = (ast: SchemaAST.AST, seen = new Set<SchemaAST.AST>()): A
     case "Union":
       return ast.types.flatMap((t) => transformations(t, seen))
     case "TupleType":
-      return [...ast.elements.map((e) => e.type), ...ast.rest.map((r) => r.type)].flatMap((t) => transformations(t, seen))
+      return [...ast.elements.map((e) => e.type), ...ast.rest.map((r) => r.type)].flatMap((t) =>
+        transformations(t, seen)
+      )
     case "Refinement":
       return transformations(ast.from, seen)
     case "Suspend":
