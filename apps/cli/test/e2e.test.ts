@@ -1,3 +1,4 @@
+import { deliveryEnvelope } from "@voucherify-webhooks/core/MakeDelivery"
 import { signPayload } from "@voucherify-webhooks/core/Signature"
 import * as Redacted from "effect/Redacted"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
@@ -356,7 +357,7 @@ describe("vwh listen", () => {
     )
     try {
       const url = listener.match[1]!
-      const body = JSON.stringify({ id: "whs_1", project_id: "proj_a", type: "voucher.created", data: {} })
+      const body = JSON.stringify(deliveryEnvelope("voucher.created", { projectId: "proj_a" }))
       const good = await fetch(`${url}/anything`, {
         method: "POST",
         body,
@@ -366,7 +367,7 @@ describe("vwh listen", () => {
           "x-extra": "kept"
         }
       })
-      expect(good.status).toBe(200)
+      expect(good.status).toBe(202)
       const bad = await fetch(url, {
         method: "POST",
         body,
@@ -410,7 +411,7 @@ describe("vwh listen", () => {
       await waitFor(() => listener.stdout().includes("redemption.succeeded"))
       const lines = listener.stdout().trim().split("\n")
       expect(lines).toHaveLength(1)
-      expect(lines[0]).toMatch(/✓ redemption\.succeeded whs_\w+ project=proj_a webhook=wh_\w+/)
+      expect(lines[0]).toMatch(/✓ redemption\.succeeded whs_\w+ redemption=\w+ voucher=/)
     } finally {
       await listener.stop()
     }

@@ -102,16 +102,17 @@ export interface Received {
   readonly body: string
 }
 
-/** A plain HTTP receiver on 127.0.0.1:0 that records what it gets. */
-export const receiver = async () => {
+/** A plain HTTP receiver on 127.0.0.1:0 that records what it gets, and answers `status()` (200 by default). */
+export const receiver = async (status: () => number = () => 200) => {
   const received: Array<Received> = []
   const server = createServer((req, res) => {
-    let body = ""
-    req.on("data", (d) => {
-      body += d
+    const chunks: Array<Buffer> = []
+    req.on("data", (d: Buffer) => {
+      chunks.push(d)
     })
     req.on("end", () => {
-      received.push({ headers: req.headers, body })
+      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString("utf8") })
+      res.statusCode = status()
       res.end("ok")
     })
   })

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs"
+import { deliveryEnvelope } from "@voucherify-webhooks/core/MakeDelivery"
 import { signPayload } from "@voucherify-webhooks/core/Signature"
 import { describe, expect, it } from "vitest"
-import { listJson, sendJson, tempFile, useFakeApis, vwh, vwhBackground, webhookJson } from "./harness.js"
+import { listJson, sendJson, tempFile, useFakeApis, vwh, vwhBackground, waitFor, webhookJson } from "./harness.js"
 
 // A Management API on loopback that misbehaves on purpose: it echoes the caller's token, answers with terminal
 // control sequences, loses the answer to a change. What vwh prints must stay safe and true.
@@ -93,14 +94,14 @@ describe("control characters from outside are escaped in human output", () => {
       /listening on (http:\/\/[^/]+)\//
     )
     try {
-      const body = JSON.stringify({ id: "whs_1", type: `voucher.created${nasty}`, data: {} })
+      const body = JSON.stringify(deliveryEnvelope(`voucher.created${nasty}`))
       const res = await fetch(listener.match[1]!, {
         method: "POST",
         body,
         headers: { "x-voucherify-signature": signPayload(body, secret) }
       })
-      expect(res.status).toBe(200)
-      await new Promise((r) => setTimeout(r, 200))
+      expect(res.status).toBe(202)
+      await waitFor(() => listener.stdout().includes("\n"))
       expect(listener.stdout()).toContain("voucher.created\\u001b]0;pwned")
       expect(listener.stdout()).not.toMatch(raw)
     } finally {

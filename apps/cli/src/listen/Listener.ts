@@ -1,14 +1,22 @@
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http"
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http"
 import * as http from "node:http"
-import { DeliveryPayload } from "@voucherify-webhooks/core/Delivery"
-import { signatureHeader, verifySignature } from "@voucherify-webhooks/core/Signature"
+import { makeDeduplicator } from "@voucherify-webhooks/core/DeliveryDedupe"
+import { nodeWebhookHandler } from "@voucherify-webhooks/core/ReceiveNode"
+import { defaultMaxBodyBytes, type ReceiveProblem } from "@voucherify-webhooks/core/Receiver"
+import { signatureHeader } from "@voucherify-webhooks/core/Signature"
+import type { ParsedDelivery } from "@voucherify-webhooks/core/TypedDelivery"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as Runtime from "effect/Runtime"
-import * as Schema from "effect/Schema"
 import { ListenError, UsageError } from "../CliErrors.js"
+import { keyFields } from "../DeliverySummary.js"
+import { type PostAnswer, type PostFailure, postBytes } from "../HttpPost.js"
 import { Output } from "../Output.js"
+
+// vwh listen on core's receiving side: core's Node adapter reads the body (413 above its limit), verifies the
+// signature (401/400 with the reason) and answers 202 at once; core's DeliveryDedupe tells a replay from a first
+// delivery. This file only decides what to print and what to forward.
 
 export interface ListenOptions {
   readonly port: number
@@ -17,69 +25,36 @@ export interface ListenOptions {
   readonly forwardTo: Option.Option<string>
   /** Only these event types are shown and forwarded; empty means all. */
   readonly events: ReadonlyArray<string>
+  /** Print each verified delivery as JSON on stdout, and the lines for people on stderr. */
+  readonly printJson: boolean
+  /** Forward replays too (marked with {@link replayHeader}); by default a replay is shown, not forwarded. */
+  readonly forwardReplays: boolean
 }
 
-/** What to answer a delivery, decided from its bytes and headers alone. */
-export type Verdict =
-  | { readonly _tag: "Rejected"; readonly status: 401 | 400; readonly reason: string }
-  | {
-      readonly _tag: "Accepted"
-      /** False when filtered out by --event: acknowledged, not shown, not forwarded. */
-      readonly wanted: boolean
-      readonly type: string
-      readonly payload: unknown
-      readonly delivery: Option.Option<DeliveryPayload>
-    }
+/** Set on a replay forwarded with --forward-replays, so the app can tell it from the first delivery. */
+export const replayHeader = "x-vwh-replay"
 
-const decodeDelivery = Schema.decodeUnknownOption(DeliveryPayload)
+/** How long the app may take to answer a forward: what Voucherify gives a receiver. */
+const forwardTimeoutMs = 10_000
 
-/** Verifies the signature over the raw body (core's verifySignature), then reads the event type. */
-export const judge = (
-  rawBody: Uint8Array,
-  headers: IncomingHttpHeaders,
-  secret: Redacted.Redacted<string>,
-  events: ReadonlyArray<string>
-): Verdict => {
-  const header = headers[signatureHeader]
-  if (header === undefined || header === "") {
-    return { _tag: "Rejected", status: 401, reason: `missing ${signatureHeader} header` }
-  }
-  if (!verifySignature(rawBody, header, secret)) {
-    return {
-      _tag: "Rejected",
-      status: 401,
-      reason: `${signatureHeader} does not match the body: wrong secret, or the body was altered on the way`
-    }
-  }
-  let payload: unknown
-  try {
-    payload = JSON.parse(Buffer.from(rawBody).toString("utf8"))
-  } catch {
-    return { _tag: "Rejected", status: 400, reason: "the body is signed but is not JSON" }
-  }
-  const delivery = decodeDelivery(payload)
-  // A payload of a shape we do not know is still accepted: Voucherify evolves it, a receiver must not break.
-  const type = Option.match(delivery, {
-    onSome: (d) => d.type,
-    onNone: () =>
-      typeof payload === "object" && payload !== null && "type" in payload && typeof payload.type === "string"
-        ? payload.type
-        : "unknown"
-  })
-  return { _tag: "Accepted", wanted: events.length === 0 || events.includes(type), type, payload, delivery }
-}
-
-// Headers that describe one hop, not the delivery; fetch sets its own.
+// Headers that describe one hop, not the delivery (the forward sets its own length: it sends the signed bytes,
+// which are not the raw ones when only the compact form verified).
 const hopHeaders = new Set([
   "host",
   "connection",
   "content-length",
+  "content-encoding",
   "transfer-encoding",
   "keep-alive",
+  "proxy-connection",
+  "proxy-authorization",
+  "te",
+  "trailer",
   "expect",
   "upgrade"
 ])
 
+/** The delivery's headers as the app should get them: all but the hop's own. */
 export const forwardHeaders = (headers: IncomingHttpHeaders): Record<string, string> => {
   const out: Record<string, string> = {}
   for (const [name, value] of Object.entries(headers)) {
@@ -89,105 +64,180 @@ export const forwardHeaders = (headers: IncomingHttpHeaders): Record<string, str
   return out
 }
 
-const maxBody = 10 * 1024 * 1024
+type Forward =
+  | { readonly _tag: "None" }
+  | { readonly _tag: "Skipped" }
+  | { readonly _tag: "Answered"; readonly answer: PostAnswer }
+  | { readonly _tag: "Failed"; readonly failure: PostFailure }
 
-const readBody = (req: IncomingMessage) =>
-  Effect.async<Buffer, string>((resume) => {
-    const chunks: Array<Buffer> = []
-    let size = 0
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length
-      if (size > maxBody) {
-        resume(Effect.fail("body larger than 10 MB"))
-        req.destroy()
-      } else chunks.push(chunk)
-    })
-    req.on("end", () => resume(Effect.succeed(Buffer.concat(chunks))))
-    req.on("error", (e) => resume(Effect.fail(e.message)))
-  })
+const forwardOk = (f: Forward) => f._tag === "Answered" && f.answer.status >= 200 && f.answer.status < 300
 
-const forward = (url: string, body: Buffer, headers: IncomingHttpHeaders) =>
-  Effect.tryPromise({
-    try: (signal) =>
-      fetch(url, {
-        method: "POST",
-        body,
-        headers: forwardHeaders(headers),
-        signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)])
-      }).then(async (res) => {
-        await res.arrayBuffer()
-        return res.status
-      }),
-    catch: (e) => {
-      const cause = e instanceof Error && e.cause instanceof Error ? e.cause : e
-      return cause instanceof Error ? ("code" in cause ? String(cause.code) : cause.message) : String(cause)
-    }
-  })
-
-const send = (res: ServerResponse, status: number, body: object) => {
-  res.writeHead(status, { "content-type": "application/json" })
-  res.end(JSON.stringify(body))
+/** What one verified delivery came to: shown as a line for people or a JSON record. */
+interface Seen {
+  readonly parsed: ParsedDelivery
+  readonly path: string
+  readonly receivedAt: Date
+  /** The delivery id was handled before ("done") or is being handled now ("in-progress"). */
+  readonly replay: false | "done" | "in-progress"
+  readonly forward: Forward
 }
 
-const time = () => new Date().toISOString().slice(11, 19)
+const time = (d: Date) => d.toISOString().slice(11, 19)
 
-/** Handles one request: answers at once, then forwards and prints a line. */
-const handle = (req: IncomingMessage, res: ServerResponse, options: ListenOptions) =>
-  Effect.gen(function* () {
-    const output = yield* Output
-    if (req.method !== "POST") {
-      res.setHeader("allow", "POST")
-      return send(res, 405, { error: "deliveries are POSTed" })
-    }
-    const body = yield* Effect.either(readBody(req))
-    if (body._tag === "Left") {
-      send(res, 413, { error: body.left })
-      return yield* output.warn(`rejected ${req.url}: ${body.left}`)
-    }
-    const verdict = judge(body.right, req.headers, options.secret, options.events)
-    if (verdict._tag === "Rejected") {
-      send(res, verdict.status, { error: verdict.reason })
-      return yield* output.warn(`rejected delivery to ${req.url} (${verdict.status}): ${verdict.reason}`)
-    }
-    // Answer before forwarding: Voucherify gives a receiver 10 s, and the forward target may be slower.
-    send(res, 200, { received: true })
-    if (!verdict.wanted) return
-    const forwarded = Option.isSome(options.forwardTo)
-      ? Option.some(yield* Effect.either(forward(options.forwardTo.value, body.right, req.headers)))
-      : Option.none()
-    const delivery = Option.getOrUndefined(verdict.delivery)
-    if (output.format === "json") {
-      return yield* output.line(
-        JSON.stringify({
-          received_at: new Date().toISOString(),
-          verified: true,
-          type: verdict.type,
-          payload: verdict.payload,
-          ...Option.match(forwarded, {
-            onNone: () => ({}),
-            onSome: (f) => ({ forward: f._tag === "Right" ? { status: f.right } : { error: f.left } })
-          })
-        })
-      )
-    }
-    const where = delivery ? ` ${delivery.id} project=${delivery.project_id} webhook=${delivery.source.id}` : ""
-    const fwd = Option.match(forwarded, {
-      onNone: () => "",
-      onSome: (f) => (f._tag === "Right" ? ` → forwarded ${f.right}` : ` → forward failed: ${f.left}`)
-    })
-    yield* output.line(`${time()} ✓ ${verdict.type}${where}${fwd}`)
-  })
+const signedJson = (parsed: ParsedDelivery): unknown => JSON.parse(Buffer.from(parsed.signedBody).toString("utf8"))
+
+const forwardText = (f: Forward, replay: Seen["replay"]): string => {
+  switch (f._tag) {
+    case "None":
+      return ""
+    case "Skipped":
+      return replay === "in-progress"
+        ? " → not forwarded: a copy is being forwarded now"
+        : " → not forwarded: already forwarded (--forward-replays forwards replays)"
+    case "Answered":
+      return ` → forwarded: ${f.answer.status} in ${f.answer.ms} ms`
+    case "Failed":
+      return ` → forward failed: ${f.failure.message}`
+  }
+}
+
+const forwardJson = (f: Forward, replay: Seen["replay"]) => {
+  switch (f._tag) {
+    case "None":
+      return {}
+    case "Skipped":
+      return { forward: { skipped: replay === "in-progress" ? "in-progress" : "replay" } }
+    case "Answered":
+      return { forward: { status: f.answer.status, ms: f.answer.ms } }
+    case "Failed":
+      return { forward: { error: f.failure.message, code: f.failure.code } }
+  }
+}
+
+class ForwardFailed {
+  readonly _tag = "ForwardFailed"
+}
 
 /** Starts the receiver and runs until interrupted. */
 export const listen = (options: ListenOptions) =>
   Effect.gen(function* () {
     const output = yield* Output
-    const runtime = yield* Effect.runtime<Output>()
-    const run = Runtime.runFork(runtime)
+    const runPromise = Runtime.runPromise(yield* Effect.runtime<Output>())
+    // Each delivery id once: a replay is shown as one and, unless --forward-replays, not forwarded again. A
+    // forward that failed releases the id, so the same delivery sent again is forwarded.
+    const dedupe = makeDeduplicator()
+
+    const show = (seen: Seen) => {
+      const { delivery, verifiedAs, mismatches } = seen.parsed
+      const fields = keyFields(delivery.type, delivery.data)
+      if (output.format === "json") {
+        return output.line(
+          JSON.stringify({
+            received_at: seen.receivedAt.toISOString(),
+            path: seen.path,
+            type: delivery.type,
+            id: delivery.id,
+            verified: true,
+            verified_as: verifiedAs,
+            replay: seen.replay !== false,
+            fields: Object.fromEntries(fields),
+            ...(mismatches.length > 0 ? { mismatches } : {}),
+            delivery: signedJson(seen.parsed),
+            ...forwardJson(seen.forward, seen.replay)
+          })
+        )
+      }
+      const mark = seen.replay === false ? "✓" : "↻ replay of"
+      const text = [
+        `${time(seen.receivedAt)} ${mark} ${delivery.type} ${delivery.id}`,
+        ...fields.map(([k, v]) => `${k}=${v}`)
+      ].join(" ")
+      const line = `${text}${forwardText(seen.forward, seen.replay)}`
+      // With --print-json stdout holds the deliveries alone; the lines for people go to stderr.
+      if (options.printJson) return output.info(line)
+      const failed = seen.forward._tag === "Failed" || (seen.forward._tag === "Answered" && !forwardOk(seen.forward))
+      return output.line(line, failed ? "red" : seen.replay === false ? undefined : "yellow")
+    }
+
+    const forward = (parsed: ParsedDelivery, req: IncomingMessage, extra: Record<string, string> = {}) =>
+      Option.match(options.forwardTo, {
+        onNone: () => Effect.succeed<Forward>({ _tag: "None" }),
+        onSome: (url) =>
+          postBytes(url, parsed.signedBody, { ...forwardHeaders(req.headers), ...extra }, forwardTimeoutMs).pipe(
+            Effect.match({
+              onSuccess: (answer): Forward => ({ _tag: "Answered", answer }),
+              onFailure: (failure): Forward => ({ _tag: "Failed", failure })
+            })
+          )
+      })
+
+    const first = (parsed: ParsedDelivery, req: IncomingMessage, receivedAt: Date) =>
+      Effect.gen(function* () {
+        if (options.printJson) yield* output.line(JSON.stringify(signedJson(parsed)))
+        if (parsed.verifiedAs === "compact") {
+          yield* output.warn(
+            `delivery ${parsed.delivery.id} verified only in its compact JSON form: the body was re-formatted on the way (or altered); the signed bytes are used${Option.isSome(options.forwardTo) ? " and forwarded" : ""}, not the raw ones`
+          )
+        }
+        const result = yield* forward(parsed, req)
+        yield* show({ parsed, path: req.url ?? "/", receivedAt, replay: false, forward: result })
+        // Not handled: forget the id, so that the same delivery sent again is forwarded again.
+        if (result._tag !== "None" && !forwardOk(result)) return yield* Effect.fail(new ForwardFailed())
+      })
+
+    const replay = (parsed: ParsedDelivery, req: IncomingMessage, receivedAt: Date, state: "done" | "in-progress") =>
+      Effect.gen(function* () {
+        const result =
+          options.forwardReplays && state === "done"
+            ? yield* forward(parsed, req, { [replayHeader]: "true" })
+            : Option.isSome(options.forwardTo)
+              ? ({ _tag: "Skipped" } as const)
+              : ({ _tag: "None" } as const)
+        yield* show({ parsed, path: req.url ?? "/", receivedAt, replay: state, forward: result })
+      })
+
+    const onDelivery = (parsed: ParsedDelivery, req: IncomingMessage) =>
+      Effect.gen(function* () {
+        const { type, id } = parsed.delivery
+        if (options.events.length > 0 && !options.events.includes(type)) return
+        const receivedAt = new Date()
+        const outcome = yield* dedupe.once(id, first(parsed, req, receivedAt))
+        if (outcome._tag === "Duplicate") yield* replay(parsed, req, receivedAt, "done")
+        if (outcome._tag === "InProgress") yield* replay(parsed, req, receivedAt, "in-progress")
+      }).pipe(Effect.catchAll(() => Effect.void))
+
+    const onProblem = (problem: ReceiveProblem, req: IncomingMessage) => {
+      const where = `${req.method} ${req.url ?? "/"}`
+      switch (problem._tag) {
+        case "Rejected":
+          return output.warn(
+            `rejected ${where} (${problem.error.status} ${problem.error.reason}): ${problem.error.message}`
+          )
+        case "TooLarge":
+          return output.warn(`rejected ${where} (413): the body is over ${problem.limit} bytes`)
+        case "HandlerFailed":
+          return output.warn(`handling ${problem.type} ${problem.deliveryId} failed: ${String(problem.cause)}`)
+        case "StoreFailed":
+          return output.warn(problem.error.message)
+        case "BodyUnavailable":
+          return output.warn(problem.message)
+      }
+    }
+
     const server = yield* Effect.acquireRelease(
-      Effect.async<ReturnType<typeof http.createServer>, ListenError | UsageError>((resume) => {
+      Effect.async<http.Server, ListenError | UsageError>((resume) => {
         const server = http.createServer((req, res) => {
-          run(handle(req, res, options))
+          // One receiver per request, so that what it reports is told with this request's path.
+          nodeWebhookHandler({
+            secret: options.secret,
+            dedupe: false,
+            // Answered 202 as soon as the signature verifies: the app forwarded to may be slower than the 10 s
+            // Voucherify waits, and a slow app must not make Voucherify retry.
+            acknowledge: "on-receipt",
+            maxBodyBytes: defaultMaxBodyBytes,
+            onDelivery: (parsed) => runPromise(onDelivery(parsed, req)),
+            onError: (problem) => void runPromise(onProblem(problem, req))
+          })(req, res)
         })
         server.once("error", (e: NodeJS.ErrnoException) =>
           resume(
@@ -215,7 +265,10 @@ export const listen = (options: ListenOptions) =>
       `vwh listen: listening on http://${options.host}:${port}/ (POST, any path)`,
       `verifying ${signatureHeader}`,
       ...(options.events.length > 0 ? [`only ${options.events.join(", ")}`] : []),
-      ...Option.match(options.forwardTo, { onNone: () => [], onSome: (u) => [`forwarding to ${u}`] }),
+      ...Option.match(options.forwardTo, {
+        onNone: () => [],
+        onSome: (u) => [`forwarding to ${u}${options.forwardReplays ? ", replays too" : ""}`]
+      }),
       "Ctrl-C to stop"
     ]
     yield* output.info(parts.join("; "))
