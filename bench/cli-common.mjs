@@ -45,6 +45,19 @@ export const startSandbox = (projects = []) =>
     child.on("exit", (code) => reject(new Error(`sandbox exited ${code}`)))
   })
 
+/** A receiver in a child process (a child, so that spawnSync in the parent cannot stall it): 200 to every POST. */
+export const startReceiver = () =>
+  new Promise((resolve, reject) => {
+    const code = `require("node:http").createServer((q, s) => { q.resume(); q.on("end", () => s.end("ok")) })
+      .listen(0, "127.0.0.1", function () { console.log("port " + this.address().port) })`
+    const child = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"] })
+    child.stdout.on("data", (d) => {
+      const m = /port (\d+)/.exec(String(d))
+      if (m) resolve({ url: `http://127.0.0.1:${m[1]}/hooks`, stop: () => child.kill("SIGTERM") })
+    })
+    child.on("exit", (code) => reject(new Error(`receiver exited ${code}`)))
+  })
+
 /** Management API requests the sandbox has served so far (its control API). */
 export const requestCount = async (url) => {
   const res = await fetch(`${url}/sandbox/stats`, {

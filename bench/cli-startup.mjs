@@ -1,17 +1,19 @@
-// vwh cold start: `vwh --help` and `vwh webhooks list` (against a local sandbox), each as a ratio to `node -e 0`
-// measured in the same run, interleaved so machine noise hits all alike. Median of N runs (default 15). Prints
-// pass/MISS against the targets (--help ≤ 1.5×, webhooks list ≤ 2.5×).
+// vwh cold start: `vwh --help`, `vwh webhooks list` (against a local sandbox) and `vwh trigger` (one signed
+// delivery to a local receiver), each as a ratio to `node -e 0` measured in the same run, interleaved so machine
+// noise hits all alike. Median of N runs (default 15). Prints pass/MISS against the targets (--help ≤ 1.5×,
+// webhooks list ≤ 2.5×); trigger is reported.
 // Usage: node cli-startup.mjs [--runs 15]   (build first: apps/cli and packages/sandbox, `node build.mjs`)
 import { spawnSync } from "node:child_process"
 import { parseArgs } from "node:util"
-import { cleanEnv, credentials, median, requireBuilt, startSandbox, vwhBin } from "./cli-common.mjs"
+import { cleanEnv, credentials, median, requireBuilt, startReceiver, startSandbox, vwhBin } from "./cli-common.mjs"
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "15" } } })
 const runs = Number(values.runs)
 requireBuilt()
 
 const sandbox = await startSandbox()
-const env = { ...cleanEnv(), ...credentials, VOUCHERIFY_API_URL: sandbox.url }
+const receiver = await startReceiver()
+const env = { ...cleanEnv(), ...credentials, VOUCHERIFY_API_URL: sandbox.url, VOUCHERIFY_WEBHOOK_SECRET: "whsec_bench" }
 
 // "--help (live)" skips the build-time help cache (VWH_HELP_CACHE=0): the whole CLI evaluated and rendering help.
 const cases = {
@@ -19,7 +21,8 @@ const cases = {
   "vwh --help": [vwhBin, "--help"],
   "vwh --help (live)": [vwhBin, "--help"],
   "vwh events": [vwhBin, "events"],
-  "vwh webhooks list": [vwhBin, "webhooks", "list", "--project", "proj_sandbox"]
+  "vwh webhooks list": [vwhBin, "webhooks", "list", "--project", "proj_sandbox"],
+  "vwh trigger": [vwhBin, "trigger", "redemption.succeeded", "--to", receiver.url]
 }
 
 const time = (name, args) => {
@@ -56,4 +59,5 @@ try {
   }
 } finally {
   sandbox.stop()
+  receiver.stop()
 }

@@ -22,6 +22,7 @@ import { addSecretsFromEnvironment } from "./Redact.js"
 import { describeError, reportLines } from "./Report.js"
 import { globalKeys } from "./SharedOptions.js"
 import { sandbox } from "./sandbox/command.js"
+import { trigger } from "./trigger/command.js"
 import { version } from "./Version.js"
 import { webhooks } from "./webhooks/command.js"
 
@@ -33,11 +34,12 @@ export const root: CommandNode = group(
       "vwh webhooks list --project proj_x",
       "vwh apply -f webhooks.yaml --dry-run",
       "vwh listen --forward-to http://localhost:3000/webhooks",
+      "vwh trigger redemption.succeeded --to http://localhost:4343/",
       "vwh sandbox",
       "vwh --completions bash > ~/.local/share/bash-completion/completions/vwh"
     ]
   },
-  [webhooks, events, apply, listen, sandbox]
+  [webhooks, events, apply, listen, trigger, sandbox]
 )
 
 const environment: ReadonlyArray<readonly [string, string]> = [
@@ -52,7 +54,7 @@ const environment: ReadonlyArray<readonly [string, string]> = [
     "VOUCHERIFY_MAX_RETRIES, VOUCHERIFY_MAX_RETRY_AFTER",
     "retries (3) and the longest Retry-After vwh waits out (60 seconds)"
   ],
-  ["VOUCHERIFY_WEBHOOK_SECRET", "the signing secret `vwh listen` verifies deliveries with"],
+  ["VOUCHERIFY_WEBHOOK_SECRET", "the signing secret `vwh listen` verifies with and `vwh trigger --to` signs with"],
   ["NO_COLOR, FORCE_COLOR", "no colours, or colours even when stdout is not a terminal"]
 ]
 

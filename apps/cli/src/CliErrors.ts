@@ -54,3 +54,13 @@ export class StalePlan extends Schema.TaggedError<StalePlan>()("StalePlan", {
 export class Aborted extends Schema.TaggedError<Aborted>()("Aborted", {
   message: Schema.String
 }) {}
+
+/** `vwh trigger`: the delivery was not accepted (a non-2xx answer) or could not be sent (exit 6). */
+export class TriggerFailed extends Schema.TaggedError<TriggerFailed>()("TriggerFailed", {
+  message: Schema.String
+}) {}
+
+/** `vwh trigger` through the sandbox: no active webhook of the project subscribes to the event (exit 4). */
+export class NothingDelivered extends Schema.TaggedError<NothingDelivered>()("NothingDelivered", {
+  message: Schema.String
+}) {}

@@ -28,9 +28,12 @@ export const exitCodeHelp: ReadonlyArray<readonly [ExitCode, string]> = [
   [ExitCode.unexpected, "unexpected error (a bug: please report it)"],
   [ExitCode.usage, "usage or validation error: bad flags, an invalid apply file, a refused confirmation"],
   [ExitCode.auth, "authentication: missing or wrong credentials, plan without the Management API, wrong region"],
-  [ExitCode.notFound, "not found: no such project or webhook"],
+  [ExitCode.notFound, "not found: no such project or webhook; `trigger`: no webhook of the project takes the event"],
   [ExitCode.rateLimited, "rate limited, still after the client's retries"],
-  [ExitCode.http, "HTTP or network: unreachable, timeout, 5xx, an unexpected answer"],
+  [
+    ExitCode.http,
+    "HTTP or network: unreachable, timeout, 5xx, an unexpected answer; `trigger`: the receiver's non-2xx"
+  ],
   [ExitCode.conflict, "apply: ambiguous remote state (two webhooks with the same target_url in a project)"],
   [ExitCode.stalePlan, "apply PLAN: the webhooks changed since the plan was saved; nothing was changed"],
   [ExitCode.drift, "`apply --dry-run` or `--plan-out`: changes are pending (drift)"],
@@ -69,10 +72,12 @@ export const exitCodeFor = (error: unknown): ExitCode => {
     case "AuthError":
       return ExitCode.auth
     case "NotFoundError":
+    case "NothingDelivered":
       return ExitCode.notFound
     case "RateLimitError":
       return ExitCode.rateLimited
     case "HttpError":
+    case "TriggerFailed":
     case "ListenError":
     case "SandboxFailed":
       return ExitCode.http

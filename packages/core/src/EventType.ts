@@ -44,12 +44,16 @@ export const maxHintsPerList = 3
 /**
  * The documented name closest to a mistyped one, when there is a plausible one. Names longer than
  * {@link maxEventNameLength} get none: the search is bounded by the name's length, never by what a caller sends.
+ * `candidates` replaces the 61 webhook events where more names are accepted (e.g. every event with a fixture).
  */
-export const suggestEventType = (name: string): KnownEventType | undefined => {
+export const suggestEventType = (
+  name: string,
+  candidates: ReadonlyArray<string> = knownEventTypes
+): string | undefined => {
   const fixed = specMisspellings[name]
   if (fixed !== undefined) return fixed
   if (name.length > maxEventNameLength) return undefined
-  return closest(name, knownEventTypes, Math.max(3, Math.floor(name.length / 5)))
+  return closest(name, candidates, Math.max(3, Math.floor(name.length / 5)))
 }
 
 /** What a well-formed event name looks like: dot-separated lowercase words. */
@@ -67,20 +71,27 @@ const eventNameProblem = (s: string): string | undefined => {
 }
 
 // `unknown event "x"`, with a hint when one is given.
-const unknownEventText = (name: string, hint: KnownEventType | undefined): string =>
+const unknownEventText = (name: string, hint: string | undefined): string =>
   `unknown event "${name}"${didYouMean(hint)}`
 
 const howToAllow = (allow: string) => `list the known ones with \`vwh events\`, or ${allow}`
 
-/** `unknown event "x"`, with the nearest documented name as a hint when there is one: the one wording of it. */
-export const unknownEvent = (name: string): string => unknownEventText(name, suggestEventType(name))
+/**
+ * `unknown event "x"`, with the nearest documented name (of `candidates`, see {@link suggestEventType}) as a
+ * hint when there is one: the one wording of it.
+ */
+export const unknownEvent = (name: string, candidates?: ReadonlyArray<string>): string =>
+  unknownEventText(name, suggestEventType(name, candidates))
 
 /**
  * Why a name is refused where only documented events are accepted, and how to accept it anyway: `allow` is in
  * the words of where the name came from (an API field by default; the CLI names its flag or file setting).
  */
-export const unknownEventMessage = (name: string, allow = "allow unknown events explicitly"): string =>
-  `${unknownEvent(name)}; ${howToAllow(allow)}`
+export const unknownEventMessage = (
+  name: string,
+  allow = "allow unknown events explicitly",
+  candidates?: ReadonlyArray<string>
+): string => `${unknownEvent(name, candidates)}; ${howToAllow(allow)}`
 
 // A non-string never reaches the default message, which would print the value whole (a deeply nested value
 // overflowed the stack while being printed, and a wide one made an answer as large as the request).

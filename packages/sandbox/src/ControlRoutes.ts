@@ -174,8 +174,12 @@ export const controlRoutes = (credentials: SandboxCredentials) =>
         handle(
           Effect.gen(function* () {
             const request = yield* HttpServerRequest.HttpServerRequest
-            const projectId = new URL(request.url, "http://sandbox").searchParams.get("projectId") ?? undefined
-            const data = yield* deliveries.list(projectId)
+            const query = new URL(request.url, "http://sandbox").searchParams
+            const projectId = query.get("projectId") ?? undefined
+            // ?id=whs_…(repeatable): only those, e.g. to wait for the deliveries of one raised event.
+            const ids = new Set(query.getAll("id"))
+            const all = yield* deliveries.list(projectId)
+            const data = ids.size === 0 ? all : all.filter((d) => ids.has(d.id))
             return { object: "list", data_ref: "data", data, total: data.length }
           })
         )

@@ -147,10 +147,14 @@ describe("control API", () => {
     const all = (await s.call("GET", "/sandbox/deliveries")).json() as { total: number }
     expect(all.total).toBe(2)
     const one = (await s.call("GET", "/sandbox/deliveries?projectId=proj_extra")).json() as {
-      data: Array<{ project_id: string; target_url: string; payload: { id: string } }>
+      data: Array<{ id: string; project_id: string; target_url: string; payload: { id: string } }>
     }
     expect(one.data).toHaveLength(1)
     expect(one.data[0]).toMatchObject({ project_id: "proj_extra", target_url: "http://127.0.0.1:9/b" })
+    const byId = (await s.call("GET", `/sandbox/deliveries?id=${one.data[0]!.id}&id=whs_none`)).json() as {
+      data: Array<{ id: string }>
+    }
+    expect(byId.data.map((d) => d.id)).toEqual([one.data[0]!.id])
   })
 })
 

@@ -11,7 +11,7 @@ import type * as Redacted from "effect/Redacted"
 import * as Runtime from "effect/Runtime"
 import { ListenError, UsageError } from "../CliErrors.js"
 import { keyFields } from "../DeliverySummary.js"
-import { type PostAnswer, type PostFailure, postBytes } from "../HttpPost.js"
+import { type Answer, httpRequest, type RequestFailure } from "../HttpRequest.js"
 import { Output } from "../Output.js"
 
 // vwh listen on core's receiving side: core's Node adapter reads the body (413 above its limit), verifies the
@@ -67,8 +67,8 @@ export const forwardHeaders = (headers: IncomingHttpHeaders): Record<string, str
 type Forward =
   | { readonly _tag: "None" }
   | { readonly _tag: "Skipped" }
-  | { readonly _tag: "Answered"; readonly answer: PostAnswer }
-  | { readonly _tag: "Failed"; readonly failure: PostFailure }
+  | { readonly _tag: "Answered"; readonly answer: Answer }
+  | { readonly _tag: "Failed"; readonly failure: RequestFailure }
 
 const forwardOk = (f: Forward) => f._tag === "Answered" && f.answer.status >= 200 && f.answer.status < 300
 
@@ -163,7 +163,13 @@ export const listen = (options: ListenOptions) =>
       Option.match(options.forwardTo, {
         onNone: () => Effect.succeed<Forward>({ _tag: "None" }),
         onSome: (url) =>
-          postBytes(url, parsed.signedBody, { ...forwardHeaders(req.headers), ...extra }, forwardTimeoutMs).pipe(
+          httpRequest({
+            method: "POST",
+            url,
+            body: parsed.signedBody,
+            headers: { ...forwardHeaders(req.headers), ...extra },
+            timeoutMs: forwardTimeoutMs
+          }).pipe(
             Effect.match({
               onSuccess: (answer): Forward => ({ _tag: "Answered", answer }),
               onFailure: (failure): Forward => ({ _tag: "Failed", failure })

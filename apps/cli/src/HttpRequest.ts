@@ -2,24 +2,33 @@ import * as http from "node:http"
 import * as https from "node:https"
 import * as Effect from "effect/Effect"
 
-// One POST of exact bytes to a receiver (`vwh trigger --to`, `vwh listen --forward-to`). node:http rather than
-// fetch: fetch refuses the "bad ports" (6000, 6665–6669, …) a local app may well use, and sets its own headers.
+// One request with exact bytes: a delivery to a receiver (`vwh trigger --to`, `vwh listen --forward-to`), a call
+// to the sandbox's control API. node:http rather than fetch: fetch refuses the "bad ports" (6000, 6665–6669, …) a
+// local app may well use, and sets headers of its own.
 
-export interface PostAnswer {
+export interface Answer {
   readonly status: number
-  /** The start of the answer's body as text (at most {@link keptAnswerBytes} bytes). */
+  /** The start of the answer's body as text (at most `keep` bytes). */
   readonly body: string
   readonly ms: number
 }
 
 /** Why no answer came: `code` is the system's (ECONNREFUSED, …) or ours (TIMEOUT, BAD_URL). */
-export interface PostFailure {
+export interface RequestFailure {
   readonly code: string
   readonly message: string
   readonly ms: number
 }
 
-export const keptAnswerBytes = 4096
+export interface RequestOptions {
+  readonly method: "GET" | "POST"
+  readonly url: string
+  readonly body?: Uint8Array
+  readonly headers: Readonly<Record<string, string>>
+  readonly timeoutMs: number
+  /** How much of the answer's body to keep (default 4 KiB: a receiver's answer is shown, not used). */
+  readonly keep?: number
+}
 
 const reasons: Readonly<Record<string, string>> = {
   ECONNREFUSED: "connection refused: nothing listens there",
@@ -38,14 +47,11 @@ const describe = (error: NodeJS.ErrnoException): { code: string; message: string
   return { code, message: known === undefined ? `${error.message} (${code})` : `${known} (${code})` }
 }
 
-/** POSTs `body` as is; any status is an answer, no answer within `timeoutMs` (or a transport error) a failure. */
-export const postBytes = (
-  url: string,
-  body: Uint8Array,
-  headers: Readonly<Record<string, string>>,
-  timeoutMs: number
-): Effect.Effect<PostAnswer, PostFailure> =>
-  Effect.async<PostAnswer, PostFailure>((resume, signal) => {
+/** Sends `body` as is; any status is an answer, no answer within `timeoutMs` (or a transport error) a failure. */
+export const httpRequest = (options: RequestOptions): Effect.Effect<Answer, RequestFailure> =>
+  Effect.async<Answer, RequestFailure>((resume, signal) => {
+    const { url, body, timeoutMs } = options
+    const keep = options.keep ?? 4096
     const started = Date.now()
     const fail = (code: string, message: string) => resume(Effect.fail({ code, message, ms: Date.now() - started }))
     let target: URL
@@ -55,9 +61,9 @@ export const postBytes = (
       return fail("BAD_URL", `${url} is not a URL`)
     }
     const request = (target.protocol === "https:" ? https : http).request(target, {
-      method: "POST",
+      method: options.method,
       signal,
-      headers: { ...headers, "content-length": String(body.byteLength) }
+      headers: body === undefined ? options.headers : { ...options.headers, "content-length": String(body.byteLength) }
     })
     const timer = setTimeout(() => {
       request.destroy(Object.assign(new Error("timeout"), { code: "TIMEOUT" }))
@@ -66,7 +72,7 @@ export const postBytes = (
       const chunks: Array<Buffer> = []
       let kept = 0
       response.on("data", (chunk: Buffer) => {
-        if (kept < keptAnswerBytes) {
+        if (kept < keep) {
           chunks.push(chunk)
           kept += chunk.length
         }
@@ -76,7 +82,7 @@ export const postBytes = (
         resume(
           Effect.succeed({
             status: response.statusCode ?? 0,
-            body: Buffer.concat(chunks).subarray(0, keptAnswerBytes).toString("utf8"),
+            body: Buffer.concat(chunks).subarray(0, keep).toString("utf8"),
             ms: Date.now() - started
           })
         )
