@@ -411,7 +411,7 @@ describe("vwh listen", () => {
       await waitFor(() => listener.stdout().includes("redemption.succeeded"))
       const lines = listener.stdout().trim().split("\n")
       expect(lines).toHaveLength(1)
-      expect(lines[0]).toMatch(/✓ redemption\.succeeded whs_\w+ redemption=\w+ voucher=/)
+      expect(lines[0]).toMatch(/✓ redemption\.succeeded whs_\w+ entity=\w+ voucher=/)
     } finally {
       await listener.stop()
     }

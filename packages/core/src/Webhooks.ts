@@ -241,7 +241,9 @@ export class Webhooks extends Effect.Service<Webhooks>()("@voucherify-webhooks/c
           if (deadline !== undefined) {
             const now = yield* Clock.currentTimeMillis
             const left = Duration.millis(Math.max(0, deadline.at - now))
-            if (Duration.lessThan(left, limit)) {
+            // At most the per-attempt timeout left (equal when no millisecond has passed since the deadline was
+            // set, as with --timeout 1s): the deadline is what bounds this attempt, and what the error names.
+            if (Duration.lessThanOrEqualTo(left, limit)) {
               limit = left
               onTimeout = () => deadlineError(ctx, deadline, tries + 1, deadline.at - started)
             }

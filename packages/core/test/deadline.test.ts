@@ -1,6 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as TestClock from "effect/TestClock"
 import { Webhooks, withDeadline } from "../src/Webhooks.js"
 import { webhooksWith } from "./fakeHttp.js"
 
@@ -56,6 +58,26 @@ describe("one deadline for a call, retries included", () => {
       )
       expect(error).toMatchObject({ _tag: "HttpError", mayHaveBeenApplied: true })
       expect(error.message).toContain("may have been created anyway")
+    })
+  )
+
+  // The CLI sets both to --timeout: a race between two equal timers gave "within 1s; raise VOUCHERIFY_TIMEOUT or try
+  // again" (the per-attempt wording) when no millisecond passed between setting the deadline and the attempt.
+  it.effect("a deadline equal to the per-attempt timeout is the one the error names", () =>
+    Effect.gen(function* () {
+      const fake = webhooksWith(["hang"], { timeout: Duration.seconds(1), maxRetries: 3 })
+      const fiber = yield* Effect.fork(
+        Effect.flip(
+          Effect.flatMap(Webhooks, (w) => w.list("proj_x")).pipe(
+            withDeadline(Duration.seconds(1)),
+            Effect.provide(fake.layer)
+          )
+        )
+      )
+      yield* TestClock.adjust(Duration.seconds(1))
+      const error = yield* Fiber.join(fiber)
+      expect(error.message).toMatch(/did not answer list within the deadline of 1s \(1 attempt over 1\.0 s\)/)
+      expect(error.message).not.toContain("try again")
     })
   )
 

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http"
 import * as http from "node:http"
 import { makeDeduplicator } from "@voucherify-webhooks/core/DeliveryDedupe"
+import { deliveryKeyFields } from "@voucherify-webhooks/core/DeliverySummary"
 import { nodeWebhookHandler } from "@voucherify-webhooks/core/ReceiveNode"
 import { defaultMaxBodyBytes, type ReceiveProblem } from "@voucherify-webhooks/core/Receiver"
 import { signatureHeader } from "@voucherify-webhooks/core/Signature"
@@ -10,8 +11,8 @@ import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as Runtime from "effect/Runtime"
 import { ListenError, UsageError } from "../CliErrors.js"
-import { keyFields } from "../DeliverySummary.js"
 import { type Answer, httpRequest, type RequestFailure } from "../HttpRequest.js"
+import { keyFieldsText } from "../KeyFields.js"
 import { Output } from "../Output.js"
 
 // vwh listen on core's receiving side: core's Node adapter reads the body (413 above its limit), verifies the
@@ -129,7 +130,6 @@ export const listen = (options: ListenOptions) =>
 
     const show = (seen: Seen) => {
       const { delivery, verifiedAs, mismatches } = seen.parsed
-      const fields = keyFields(delivery.type, delivery.data)
       if (output.format === "json") {
         return output.line(
           JSON.stringify({
@@ -140,7 +140,7 @@ export const listen = (options: ListenOptions) =>
             verified: true,
             verified_as: verifiedAs,
             replay: seen.replay !== false,
-            fields: Object.fromEntries(fields),
+            fields: Object.fromEntries(deliveryKeyFields(delivery)),
             ...(mismatches.length > 0 ? { mismatches } : {}),
             delivery: signedJson(seen.parsed),
             ...forwardJson(seen.forward, seen.replay)
@@ -148,10 +148,8 @@ export const listen = (options: ListenOptions) =>
         )
       }
       const mark = seen.replay === false ? "✓" : "↻ replay of"
-      const text = [
-        `${time(seen.receivedAt)} ${mark} ${delivery.type} ${delivery.id}`,
-        ...fields.map(([k, v]) => `${k}=${v}`)
-      ].join(" ")
+      const fields = keyFieldsText(delivery)
+      const text = `${time(seen.receivedAt)} ${mark} ${delivery.type} ${delivery.id}${fields === "" ? "" : ` ${fields}`}`
       const line = `${text}${forwardText(seen.forward, seen.replay)}`
       // With --print-json stdout holds the deliveries alone; the lines for people go to stderr.
       if (options.printJson) return output.info(line)

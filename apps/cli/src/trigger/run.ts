@@ -17,8 +17,8 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { NothingDelivered, TriggerFailed, UsageError } from "../CliErrors.js"
 import { parseTimeout, resolveConfig } from "../Client.js"
-import { keyFieldsText } from "../DeliverySummary.js"
 import { type Answer, httpRequest } from "../HttpRequest.js"
+import { keyFieldsText } from "../KeyFields.js"
 import { Output } from "../Output.js"
 import { addSecret } from "../Redact.js"
 import { version } from "../Version.js"
@@ -138,7 +138,7 @@ const sendTo = (url: string, flags: TriggerFlags) =>
       yield* output.line(
         `${result._tag === "Right" ? "sent" : "could not send"} ${delivery.type} ${delivery.id} to ${url} (${body.byteLength} bytes, ${signatureHeader} ${signature.slice(0, 12)}…)`
       )
-      const fields = keyFieldsText(delivery.type, delivery.data)
+      const fields = keyFieldsText(delivery)
       if (fields !== "") yield* output.line(`  ${fields}`)
       if (result._tag === "Right") yield* output.line(`answered ${answerText(result.right)}`)
     }
@@ -311,7 +311,7 @@ const throughSandbox = (flags: TriggerFlags) =>
       yield* output.line(
         `raised ${event.event.type} ${event.event.id} in ${projectId}: ${event.deliveries.length} ${event.deliveries.length === 1 ? "delivery" : "deliveries"}, signed with the project's secret`
       )
-      const fields = keyFieldsText(payload.type, payload.data)
+      const fields = keyFieldsText(payload)
       if (fields !== "") yield* output.line(`  ${fields}`)
       for (const { record, first } of outcomes) {
         const answer =
