@@ -1,6 +1,7 @@
 import type * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import { clusterNames } from "@voucherify-webhooks/core/Clusters"
+import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import { UsageError } from "./CliErrors.js"
 import { about } from "./CommandTree.js"
@@ -59,6 +60,15 @@ export const globalKeys: ReadonlySet<string> = new Set(Object.keys(apiOptions))
 
 export type ConnectionFlags = Command.Command.ParseConfig<typeof connection>
 export type ApiFlags = Command.Command.ParseConfig<typeof apiOptions>
+
+/** `--secret`, the project's webhook signing secret, else VOUCHERIFY_WEBHOOK_SECRET (listen verifies, trigger signs). */
+export const webhookSecret = (description: string) =>
+  Options.redacted("secret").pipe(
+    Options.withPseudoName("SECRET"),
+    Options.withFallbackConfig(Config.redacted("VOUCHERIFY_WEBHOOK_SECRET")),
+    Options.optional,
+    about(description)
+  )
 
 /** `--port` and `--host` for the commands that listen (listen, sandbox). */
 export const bindOptions = (defaultPort: number) => ({

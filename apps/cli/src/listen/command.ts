@@ -1,6 +1,5 @@
 import type * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -9,18 +8,13 @@ import { about, leaf } from "../CommandTree.js"
 import { checkEventFlags } from "../EventFlags.js"
 import * as Output from "../Output.js"
 import { addSecret } from "../Redact.js"
-import { bindOptions, checkPort, output } from "../SharedOptions.js"
+import { bindOptions, checkPort, output, webhookSecret } from "../SharedOptions.js"
 
 export const listenOptions = {
   output,
   ...bindOptions(4343),
-  secret: Options.redacted("secret").pipe(
-    Options.withPseudoName("SECRET"),
-    Options.withFallbackConfig(Config.redacted("VOUCHERIFY_WEBHOOK_SECRET")),
-    Options.optional,
-    about(
-      "the project's webhook signing secret (Project settings → Webhooks; `vwh sandbox` prints its own); default VOUCHERIFY_WEBHOOK_SECRET"
-    )
+  secret: webhookSecret(
+    "the project's webhook signing secret (Project settings → Webhooks; `vwh sandbox` prints its own); default VOUCHERIFY_WEBHOOK_SECRET"
   ),
   forwardTo: Options.text("forward-to").pipe(
     Options.withPseudoName("URL"),

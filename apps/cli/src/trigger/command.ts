@@ -1,11 +1,10 @@
 import * as Args from "@effect/cli/Args"
 import type * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import { about, aboutArg, leaf } from "../CommandTree.js"
 import * as Output from "../Output.js"
-import { apiOptions } from "../SharedOptions.js"
+import { apiOptions, webhookSecret } from "../SharedOptions.js"
 
 export const triggerOptions = {
   ...apiOptions,
@@ -19,11 +18,8 @@ export const triggerOptions = {
       "send the delivery straight to this receiver, signed with --secret, e.g. --to http://localhost:3000/webhooks; without it, a running `vwh sandbox` delivers it to the project's webhooks"
     )
   ),
-  secret: Options.redacted("secret").pipe(
-    Options.withPseudoName("SECRET"),
-    Options.withFallbackConfig(Config.redacted("VOUCHERIFY_WEBHOOK_SECRET")),
-    Options.optional,
-    about("the signing secret for --to (the receiver's project secret); default VOUCHERIFY_WEBHOOK_SECRET")
+  secret: webhookSecret(
+    "the signing secret for --to (the receiver's project secret); default VOUCHERIFY_WEBHOOK_SECRET"
   ),
   set: Options.text("set").pipe(
     Options.withPseudoName("PATH=VALUE"),
