@@ -6,7 +6,7 @@ import { type ParsedDelivery, parseDelivery } from "@voucherify-webhooks/core/Ty
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
-import { closedPort, reset, type Started, startSandbox, vwh, vwhBackground, waitFor } from "./harness.js"
+import { closedPort, reset, type Started, startSandbox, vwh, vwhBackground, vwhChild, waitFor } from "./harness.js"
 
 // vwh trigger, built, against real receivers over loopback: core's Node adapter, `vwh listen`, the sandbox.
 
@@ -177,6 +177,44 @@ describe("vwh trigger --to", () => {
       `vwh: could not deliver to ${dead}: connection refused: nothing listens there (ECONNREFUSED); is your receiver running there?\n`
     )
     expect(r.stdout).toContain("could not send voucher.created")
+  })
+
+  it("a receiver that does not answer: exit 6 at --timeout, saying so", async () => {
+    const hung = createServer(() => {})
+    await new Promise<void>((r) => hung.listen(0, "127.0.0.1", r))
+    closers.push(() => {
+      hung.closeAllConnections()
+      return new Promise((r) => hung.close(r))
+    })
+    const url = `http://127.0.0.1:${(hung.address() as AddressInfo).port}/`
+    const started = Date.now()
+    const r = await trigger(["voucher.created", "--to", url, "--secret", secret, "--timeout", "500ms"])
+    expect(Date.now() - started).toBeLessThan(5_000)
+    expect(r.code).toBe(6)
+    expect(r.stdout).toContain(`sent voucher.created whs_`)
+    expect(r.stderr).toBe(
+      `vwh: ${url} did not answer within 500ms (--timeout): Voucherify waits 10 s, then counts the delivery as failed and retries it\n`
+    )
+  })
+
+  it("Ctrl-C while waiting for the receiver: the request is cancelled, exit 130", async () => {
+    let arrived = false
+    let closed = false
+    const hung = createServer((req) => {
+      arrived = true
+      req.socket.on("close", () => {
+        closed = true
+      })
+    })
+    await new Promise<void>((r) => hung.listen(0, "127.0.0.1", r))
+    closers.push(() => new Promise((r) => hung.close(r)))
+    const url = `http://127.0.0.1:${(hung.address() as AddressInfo).port}/`
+    const run = vwhChild(["trigger", "voucher.created", "--to", url, "--secret", secret])
+    await waitFor(() => arrived)
+    run.child.kill("SIGINT")
+    expect((await run.exited).code).toBe(130)
+    expect(run.stderr()).toContain("vwh: interrupted by SIGINT")
+    await waitFor(() => closed)
   })
 
   it("needs a secret with --to", async () => {

@@ -136,7 +136,7 @@ const sendTo = (url: string, flags: TriggerFlags) =>
       })
     } else {
       yield* output.line(
-        `${result._tag === "Right" ? "sent" : "could not send"} ${delivery.type} ${delivery.id} to ${url} (${body.byteLength} bytes, ${signatureHeader} ${signature.slice(0, 12)}…)`
+        `${result._tag === "Right" || result.left.code === "TIMEOUT" ? "sent" : "could not send"} ${delivery.type} ${delivery.id} to ${url} (${body.byteLength} bytes, ${signatureHeader} ${signature.slice(0, 12)}…)`
       )
       const fields = keyFieldsText(delivery)
       if (fields !== "") yield* output.line(`  ${fields}`)
@@ -144,7 +144,10 @@ const sendTo = (url: string, flags: TriggerFlags) =>
     }
     if (result._tag === "Left") {
       return yield* new TriggerFailed({
-        message: `could not deliver to ${url}: ${result.left.message}; is your receiver running there?`
+        message:
+          result.left.code === "TIMEOUT"
+            ? `${url} did not answer within ${Duration.format(timeout)} (--timeout): Voucherify waits 10 s, then counts the delivery as failed and retries it`
+            : `could not deliver to ${url}: ${result.left.message}; is your receiver running there?`
       })
     }
     if (!isOk(result.right.status)) {
