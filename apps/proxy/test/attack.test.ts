@@ -725,3 +725,23 @@ const rawGet = (base: string, path: string, headers: Record<string, string>) =>
       req.end()
     }
   )
+
+describe("8. ids and paths: the proxy's router and core's id rules agree (400/404, never a misleading 405)", () => {
+  it("ids of 101-200 characters are looked up; longer ones and malformed percent-encoding are a 400 naming them", async () => {
+    const get = (path: string) => call(proxy.url, "GET", path, auth("admin"))
+    for (const n of [101, 200]) expect((await get(`${collection}/${"a".repeat(n)}`)).status).toBe(200)
+    const long = await get(`${collection}/${"a".repeat(201)}`)
+    expect(long.status).toBe(400)
+    expect(long.json).toMatchObject({
+      code: 400,
+      key: "invalid_payload",
+      details: "webhookId: webhook id is too long (201 characters, at most 200)"
+    })
+    for (const path of [`${collection}/%zz`, "/management/v1/projects/%E0%A4%A/webhooks"]) {
+      const bad = await get(path)
+      expect(bad.status, path).toBe(400)
+      expect(bad.json.details).toMatch(/^path: ".*" is not valid percent-encoding; encode "%" as %25$/)
+    }
+    expect((await call(proxy.url, "PATCH", item, auth("admin"))).status).toBe(405)
+  })
+})

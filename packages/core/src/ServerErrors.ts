@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto"
+import type * as Headers from "@effect/platform/Headers"
 import * as HttpApi from "@effect/platform/HttpApi"
 import * as HttpApiError from "@effect/platform/HttpApiError"
 import * as HttpApp from "@effect/platform/HttpApp"
@@ -40,15 +41,20 @@ export const maxJsonDepth = 32
 /** True when `text`, read as JSON, nests arrays and objects deeper than `max`: one pass, no parsing. */
 export const jsonDeeperThan = (text: string, max: number): boolean => {
   let depth = 0
-  let inString = false
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
-    if (inString) {
-      if (c === 92)
-        i++ // backslash: skip the escaped character
-      else if (c === 34) inString = false
-    } else if (c === 34) inString = true
-    else if (c === 91 || c === 123) {
+    if (c === 34) {
+      // A string: jump to the quote that closes it (one not escaped by an odd run of backslashes).
+      let end = i
+      for (;;) {
+        end = text.indexOf('"', end + 1)
+        if (end === -1) return false
+        let backslashes = 0
+        while (text.charCodeAt(end - 1 - backslashes) === 92) backslashes++
+        if (backslashes % 2 === 0) break
+      }
+      i = end
+    } else if (c === 91 || c === 123) {
       if (++depth > max) return true
     } else if (c === 93 || c === 125) depth--
   }
@@ -100,14 +106,15 @@ export const voucherifyErrors =
         ? Effect.asSome(read)
         : Effect.interruptible(Effect.timeoutOption(Effect.disconnect(read), options.bodyTimeoutMs))
     }
-    return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+    return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+      const headers = request.headers
       // Decide 413 from Content-Length before reading: no need to read what is refused anyway.
-      Number(request.headers["content-length"] ?? 0) > limit
+      return Number(headers["content-length"] ?? 0) > limit
         ? Effect.succeed(tooLarge(limit))
         : Effect.gen(function* () {
-            if (sendsBody(request)) {
+            if (sendsBody(request.method, headers)) {
               // Voucherify's API takes JSON only; other types would be decoded by other means (files, streams).
-              if (!readsJson(request)) return unsupportedType
+              if (!readsJson(headers)) return unsupportedType
               // The text is cached: the payload decoder reads the same string, once. Read errors die as in
               // HttpApi (413, 400 below).
               const text = yield* readBody(request)
@@ -120,7 +127,7 @@ export const voucherifyErrors =
             }
             return yield* app
           }).pipe(HttpServerRequest.withMaxBodySize(Option.some(limit)))
-    ).pipe(
+    }).pipe(
       Effect.catchAllCause((cause) =>
         Effect.gen(function* () {
           const failure = Cause.failureOption(cause)
@@ -186,13 +193,13 @@ export const voucherifyErrors =
 // Methods whose body HttpApi decodes; a GET's body is never read.
 const bodyMethods = new Set(["POST", "PUT", "PATCH", "DELETE"])
 
-const sendsBody = (request: HttpServerRequest.HttpServerRequest): boolean =>
-  bodyMethods.has(request.method) &&
-  (request.headers["transfer-encoding"] !== undefined || Number(request.headers["content-length"] ?? 0) > 0)
+// (Headers are passed in: the platform builds a new record on every `request.headers`.)
+const sendsBody = (method: string, headers: Headers.Headers): boolean =>
+  bodyMethods.has(method) && (headers["transfer-encoding"] !== undefined || Number(headers["content-length"] ?? 0) > 0)
 
 // HttpApi decodes a body as JSON when it is sent with no content type or a JSON one.
-const readsJson = (request: HttpServerRequest.HttpServerRequest): boolean => {
-  const type = request.headers["content-type"]
+const readsJson = (headers: Headers.Headers): boolean => {
+  const type = headers["content-type"]
   return type === undefined || type.toLowerCase().includes("application/json")
 }
 
