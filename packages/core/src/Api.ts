@@ -28,15 +28,64 @@ export class ManagementClient extends Context.Tag("@voucherify-webhooks/core/Man
 >() {}
 
 /**
- * `X-Management-Id` + `X-Management-Token`. HttpApiSecurity covers one header, so the scheme documents the id
- * and each server's implementation reads the token from the request itself. Besides 401 it may answer 429: a
- * server may throttle failed logins, or rate-limit a client before its request body is decoded.
+ * `X-Management-Id` + `X-Management-Token`. HttpApiSecurity decodes one header per scheme and treats several
+ * schemes as alternatives, so the middleware decodes the id and each server's implementation reads the token from
+ * the request itself; the published OpenAPI declares both, required together ({@link WebhooksApi}). Besides 401
+ * it may answer 429: a server may throttle failed logins, or rate-limit a client before its body is decoded.
  */
 export class ManagementAuth extends HttpApiMiddleware.Tag<ManagementAuth>()("ManagementAuth", {
   failure: Schema.Union(ApiUnauthorized, ApiTooManyRequests),
   provides: ManagementClient,
   security: { managementId: HttpApiSecurity.apiKey({ in: "header", key: "X-Management-Id" }) }
 }) {}
+
+/** Voucherify's two API-key schemes, under the names its own OpenAPI gives them. */
+export const managementSecuritySchemes = {
+  "X-Management-Id": {
+    type: "apiKey",
+    in: "header",
+    name: "X-Management-Id",
+    description: "The management API key's id (Voucherify: Team Settings → Management API keys)."
+  },
+  "X-Management-Token": {
+    type: "apiKey",
+    in: "header",
+    name: "X-Management-Token",
+    description: "The management API key's secret, sent with X-Management-Id."
+  }
+} as const
+
+/** One requirement naming both schemes: the two headers together (a list of two would mean either one). */
+export const managementSecurity = [{ "X-Management-Id": [], "X-Management-Token": [] }]
+
+type Spec = Record<string, unknown> & {
+  components?: { securitySchemes?: Record<string, unknown> }
+  paths?: Record<string, Record<string, { security?: Array<Record<string, unknown>> }>>
+}
+
+/**
+ * Rewrites the generated OpenAPI so that every operation behind ManagementAuth requires both headers, as
+ * Voucherify's spec does: Swagger UI's Authorize then asks for the id and the token and Try-it-out sends both.
+ */
+const requireBothHeaders = (input: Record<string, unknown>): Record<string, unknown> => {
+  const spec = input as Spec
+  const generated = new Set(Object.keys(ManagementAuth.security))
+  const schemes = { ...spec.components?.securitySchemes }
+  for (const name of generated) delete schemes[name]
+  const paths: NonNullable<Spec["paths"]> = {}
+  for (const [path, operations] of Object.entries(spec.paths ?? {})) {
+    paths[path] = {}
+    for (const [method, operation] of Object.entries(operations)) {
+      const guarded = operation.security?.some((r) => Object.keys(r).some((name) => generated.has(name)))
+      paths[path][method] = guarded ? { ...operation, security: managementSecurity } : operation
+    }
+  }
+  return {
+    ...spec,
+    components: { ...spec.components, securitySchemes: { ...schemes, ...managementSecuritySchemes } },
+    paths
+  }
+}
 
 const ProjectPath = Schema.Struct({ projectId: ProjectId })
 const WebhookPath = Schema.Struct({ projectId: ProjectId, webhookId: WebhookId })
@@ -98,4 +147,5 @@ export class WebhooksGroup extends HttpApiGroup.make("webhooks")
 export class WebhooksApi extends HttpApi.make("voucherify-webhooks")
   .add(WebhooksGroup)
   .annotate(OpenApi.Title, "Voucherify Management API — webhooks")
-  .annotate(OpenApi.Version, "v1") {}
+  .annotate(OpenApi.Version, "v1")
+  .annotate(OpenApi.Transform, requireBothHeaders) {}
