@@ -1,4 +1,5 @@
 import { createServer, type Server } from "node:http"
+import type { Socket } from "node:net"
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import * as HttpApiSwagger from "@effect/platform/HttpApiSwagger"
 import type * as HttpApp from "@effect/platform/HttpApp"
@@ -57,12 +58,25 @@ export const drainingServer =
       active++
       res.once("close", () => active--)
     })
+    // Connections that have not sent a byte yet: node's closeIdleConnections leaves them open (a browser opens
+    // spare ones ahead of time), so close() would wait the whole grace period for them. Nothing read = no request
+    // half-received, so they are closed at once. (bytesRead, not a 'data' listener: one would take the socket off
+    // the parser's fast path.)
+    const sockets = new Set<Socket>()
+    server.on("connection", (socket: Socket) => {
+      sockets.add(socket)
+      socket.once("close", () => sockets.delete(socket))
+    })
+    const reapIdle = () => {
+      server.closeIdleConnections()
+      for (const socket of sockets) if (socket.bytesRead === 0) socket.destroy()
+    }
     const close = server.close.bind(server)
     server.close = ((callback?: (error?: Error) => void) => {
       if (options.report) options.report.inFlight = active
       close(callback)
-      server.closeIdleConnections()
-      const reap = setInterval(() => server.closeIdleConnections(), 50)
+      reapIdle()
+      const reap = setInterval(reapIdle, 50)
       const deadline = setTimeout(() => {
         if (options.report) options.report.cut = active
         server.closeAllConnections()

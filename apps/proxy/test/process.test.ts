@@ -1,93 +1,12 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process"
-import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { spawn, spawnSync } from "node:child_process"
+import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { connect } from "node:net"
 import { join } from "node:path"
 import * as Redacted from "effect/Redacted"
-import { beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { hashKey, mintKey } from "../src/ClientAuth.js"
+import { cleanEnv, dir, main, spawnProxy, upstreamEnv, webhookJson, writeConfig } from "./built.js"
 import { startFakeUpstream } from "./helpers.js"
-
-const root = join(import.meta.dirname, "..")
-const main = join(root, "dist", "main.js")
-const dir = mkdtempSync(join(tmpdir(), "vwh-proxy-"))
-
-beforeAll(() => {
-  // The built bundle is what `npm start` runs; test that, not the sources.
-  const built = spawnSync(process.execPath, ["build.mjs"], { cwd: root, encoding: "utf8" })
-  expect(built.status, built.stderr).toBe(0)
-}, 60_000)
-
-const cleanEnv = () => {
-  const env: NodeJS.ProcessEnv = { ...process.env }
-  for (const k of Object.keys(env))
-    if (k.startsWith("VOUCHERIFY_") || k === "PORT" || k === "PROXY_CONFIG") delete env[k]
-  return env
-}
-
-const waitForPort = (child: ChildProcess, output: { text: string }) =>
-  new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner: ${output.text}`)), 15_000)
-    child.stdout!.on("data", () => {
-      const m = /listening on http:\/\/[^:]+:(\d+)/.exec(output.text)
-      if (m) {
-        clearTimeout(timer)
-        resolve(Number(m[1]))
-      }
-    })
-    child.on("exit", (code) => reject(new Error(`exited ${code}: ${output.text}`)))
-  })
-
-const spawnProxy = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv) => {
-  const child = spawn(process.execPath, [main, ...args], { env, stdio: ["ignore", "pipe", "pipe"] })
-  const output = { text: "" }
-  child.stdout!.on("data", (c) => {
-    output.text += c
-  })
-  child.stderr!.on("data", (c) => {
-    output.text += c
-  })
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
-  return { child, output, exited, port: waitForPort(child, output) }
-}
-
-/** A clean environment pointing the proxy at a scripted upstream with its credentials. */
-const upstreamEnv = (fake: { readonly url: string; readonly token: string }) => ({
-  ...cleanEnv(),
-  VOUCHERIFY_API_URL: fake.url,
-  VOUCHERIFY_MANAGEMENT_ID: "fake-upstream",
-  VOUCHERIFY_MANAGEMENT_TOKEN: fake.token
-})
-
-/** A webhook as the upstream answers it. */
-const webhookJson = (target_url: string) => ({
-  id: "wh_aaaaaaaaaaaaaaaaaaaaaaaa",
-  object: "webhook",
-  created_at: new Date().toISOString(),
-  target_url,
-  events: ["redemption.succeeded"],
-  active: true
-})
-
-/** A config file with one read-write client on proj_a; returns its path and the client's key. */
-const writeConfig = (name: string, extra: Record<string, unknown>) => {
-  const key = Redacted.value(mintKey())
-  const path = join(dir, `${name}.json`)
-  writeFileSync(
-    path,
-    JSON.stringify({
-      port: 0,
-      clients: [
-        { id: "ci-bot", keyHash: hashKey(Redacted.make(key)), projects: ["proj_a"], access: ["read", "write"] }
-      ],
-      ...extra
-    })
-  )
-  return {
-    path,
-    key,
-    headers: { "x-management-id": "ci-bot", "x-management-token": key, "content-type": "application/json" }
-  }
-}
 
 describe("the built proxy as a process", () => {
   it("refuses a bad config: exit 2, one line per problem with its path, no stack trace", () => {
@@ -335,6 +254,27 @@ describe("the built proxy as a process", () => {
       p.child.kill("SIGKILL")
       for (const answer of fake.pendingResponses()) answer(500)
       await fake.close()
+    }
+  })
+
+  it("SIGTERM does not wait for a connection that never sent a request (a browser's spare socket)", async () => {
+    const graceMs = 30_000
+    const { path } = writeConfig("drain-spare", { limits: { shutdownGraceMs: graceMs } })
+    const p = spawnProxy(["--config", path], { ...cleanEnv(), PORT: "0" })
+    try {
+      const port = await p.port
+      const spare = connect(port, "127.0.0.1")
+      const closed = new Promise<void>((resolve) => spare.once("close", () => resolve()))
+      await new Promise<void>((resolve) => spare.once("connect", () => resolve()))
+      const started = Date.now()
+      p.child.kill("SIGTERM")
+      expect(await p.exited).toBe(0)
+      await closed
+      // It used to hold the shutdown for the whole grace period; now it is closed as soon as draining starts.
+      expect(Date.now() - started).toBeLessThan(graceMs / 2)
+      expect(p.output.text).toContain('"message":"shutting down: drained 0 in-flight requests"')
+    } finally {
+      p.child.kill("SIGKILL")
     }
   })
 

@@ -1,0 +1,86 @@
+import { type ChildProcess, spawn } from "node:child_process"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import * as Redacted from "effect/Redacted"
+import { hashKey, mintKey } from "../src/ClientAuth.js"
+
+/** The built bundle (what `npm start` runs), built once for the whole run by test/globalSetup.ts. */
+export const main = join(import.meta.dirname, "..", "dist", "main.js")
+
+/** A temporary directory for this test file's configs and audit files. */
+export const dir = mkdtempSync(join(tmpdir(), "vwh-proxy-"))
+
+/** The environment without anything that would point the proxy at an upstream or a config. */
+export const cleanEnv = () => {
+  const env: NodeJS.ProcessEnv = { ...process.env }
+  for (const k of Object.keys(env))
+    if (k.startsWith("VOUCHERIFY_") || k.startsWith("OTEL_") || k === "PORT" || k === "PROXY_CONFIG") delete env[k]
+  return env
+}
+
+const waitForPort = (child: ChildProcess, output: { text: string }) =>
+  new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no banner: ${output.text}`)), 15_000)
+    child.stdout!.on("data", () => {
+      const m = /listening on http:\/\/[^:]+:(\d+)/.exec(output.text)
+      if (m) {
+        clearTimeout(timer)
+        resolve(Number(m[1]))
+      }
+    })
+    child.on("exit", (code) => reject(new Error(`exited ${code}: ${output.text}`)))
+  })
+
+/** The built proxy as a child process; `port` resolves once its banner names the port it bound. */
+export const spawnProxy = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv) => {
+  const child = spawn(process.execPath, [main, ...args], { env, stdio: ["ignore", "pipe", "pipe"] })
+  const output = { text: "" }
+  child.stdout!.on("data", (c) => {
+    output.text += c
+  })
+  child.stderr!.on("data", (c) => {
+    output.text += c
+  })
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+  return { child, output, exited, port: waitForPort(child, output) }
+}
+
+/** A clean environment pointing the proxy at an upstream (a scripted one, or a sandbox) with its credentials. */
+export const upstreamEnv = (upstream: { readonly url: string; readonly token: string; readonly id?: string }) => ({
+  ...cleanEnv(),
+  VOUCHERIFY_API_URL: upstream.url,
+  VOUCHERIFY_MANAGEMENT_ID: upstream.id ?? "fake-upstream",
+  VOUCHERIFY_MANAGEMENT_TOKEN: upstream.token
+})
+
+/** A webhook as the upstream answers it. */
+export const webhookJson = (target_url: string) => ({
+  id: "wh_aaaaaaaaaaaaaaaaaaaaaaaa",
+  object: "webhook",
+  created_at: new Date().toISOString(),
+  target_url,
+  events: ["redemption.succeeded"],
+  active: true
+})
+
+/** A config file with one read-write client on proj_a (and `extra` on top); returns its path and the client's key. */
+export const writeConfig = (name: string, extra: Record<string, unknown>) => {
+  const key = Redacted.value(mintKey())
+  const path = join(dir, `${name}.json`)
+  writeFileSync(
+    path,
+    JSON.stringify({
+      port: 0,
+      clients: [
+        { id: "ci-bot", keyHash: hashKey(Redacted.make(key)), projects: ["proj_a"], access: ["read", "write"] }
+      ],
+      ...extra
+    })
+  )
+  return {
+    path,
+    key,
+    headers: { "x-management-id": "ci-bot", "x-management-token": key, "content-type": "application/json" }
+  }
+}
