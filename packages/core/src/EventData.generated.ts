@@ -9,7 +9,7 @@
 import * as Schema from "effect/Schema"
 import * as L from "./LenientSchema.js"
 
-export const BusValRuleAssignment = L.object({
+const BusValRuleAssignment_ = L.object({
   id: Schema.String,
   rule_id: Schema.String,
   related_object_id: Schema.String,
@@ -19,11 +19,17 @@ export const BusValRuleAssignment = L.object({
   object: L.oneOf("validation_rules_assignment"),
   validation_status: L.oneOf("VALID", "PARTIALLY_VALID", "INVALID"),
   validation_omitted_rules: Schema.Array(Schema.String)
-}).annotations({ identifier: "BusValRuleAssignment" })
-export const BusValRuleAssignmentDistribution = L.object({ distribution: Schema.String }).annotations({
-  identifier: "BusValRuleAssignmentDistribution"
 })
-export const Category = L.object({
+export interface BusValRuleAssignment extends Schema.Schema.Type<typeof BusValRuleAssignment_> {}
+export const BusValRuleAssignment: Schema.Schema<BusValRuleAssignment> = BusValRuleAssignment_.annotations({
+  identifier: "BusValRuleAssignment"
+})
+const BusValRuleAssignmentDistribution_ = L.object({ distribution: Schema.String })
+export interface BusValRuleAssignmentDistribution
+  extends Schema.Schema.Type<typeof BusValRuleAssignmentDistribution_> {}
+export const BusValRuleAssignmentDistribution: Schema.Schema<BusValRuleAssignmentDistribution> =
+  BusValRuleAssignmentDistribution_.annotations({ identifier: "BusValRuleAssignmentDistribution" })
+const Category_ = L.object({
   id: Schema.String,
   name: Schema.String,
   hierarchy: Schema.Number,
@@ -31,8 +37,10 @@ export const Category = L.object({
   updated_at: Schema.String,
   object: L.oneOf("category"),
   stacking_rules_type: L.oneOf("JOINT", "EXCLUSIVE")
-}).annotations({ identifier: "Category" })
-export const ReferralProgram = L.object({
+})
+export interface Category extends Schema.Schema.Type<typeof Category_> {}
+export const Category: Schema.Schema<Category> = Category_.annotations({ identifier: "Category" })
+const ReferralProgram_ = L.object({
   conversion_event_type: L.oneOf("redemption", "custom_event"),
   custom_event: L.object({ id: Schema.String, name: Schema.String }),
   referee_reward: L.object({
@@ -40,8 +48,12 @@ export const ReferralProgram = L.object({
     type: L.oneOf("DISCOUNT_VOUCHER", "LOYALTY_CARD", "GIFT_VOUCHER"),
     amount: Schema.Union(Schema.String, Schema.Number)
   })
-}).annotations({ identifier: "ReferralProgram" })
-export const CampaignLoyaltyCard = L.object({
+})
+export interface ReferralProgram extends Schema.Schema.Type<typeof ReferralProgram_> {}
+export const ReferralProgram: Schema.Schema<ReferralProgram> = ReferralProgram_.annotations({
+  identifier: "ReferralProgram"
+})
+const CampaignLoyaltyCard_ = L.object({
   points: Schema.Number,
   expiration_rules: L.object({
     period_type: L.oneOf("FIXED_DAY_OF_YEAR", "MONTH"),
@@ -51,47 +63,65 @@ export const CampaignLoyaltyCard = L.object({
     fixed_month: Schema.Number,
     fixed_day: Schema.Number
   })
-}).annotations({ identifier: "CampaignLoyaltyCard" })
-export const CodeConfig = L.object({
+})
+export interface CampaignLoyaltyCard extends Schema.Schema.Type<typeof CampaignLoyaltyCard_> {}
+export const CampaignLoyaltyCard: Schema.Schema<CampaignLoyaltyCard> = CampaignLoyaltyCard_.annotations({
+  identifier: "CampaignLoyaltyCard"
+})
+const CodeConfig_ = L.object({
   length: Schema.Number,
   charset: Schema.String,
   prefix: Schema.String,
   postfix: Schema.String,
   pattern: Schema.String,
   initial_count: Schema.Number
-}).annotations({ identifier: "CodeConfig" })
-export const CodeConfigRequiredLengthCharsetPattern = CodeConfig.annotations({
-  identifier: "CodeConfigRequiredLengthCharsetPattern"
 })
-export const DiscountAmountVouchersEffectTypes = L.oneOf(
+export interface CodeConfig extends Schema.Schema.Type<typeof CodeConfig_> {}
+export const CodeConfig: Schema.Schema<CodeConfig> = CodeConfig_.annotations({ identifier: "CodeConfig" })
+const CodeConfigRequiredLengthCharsetPattern_ = CodeConfig
+export type CodeConfigRequiredLengthCharsetPattern = Schema.Schema.Type<typeof CodeConfigRequiredLengthCharsetPattern_>
+export const CodeConfigRequiredLengthCharsetPattern: Schema.Schema<CodeConfigRequiredLengthCharsetPattern> =
+  CodeConfigRequiredLengthCharsetPattern_.annotations({ identifier: "CodeConfigRequiredLengthCharsetPattern" })
+const DiscountAmountVouchersEffectTypes_ = L.oneOf(
   "APPLY_TO_ORDER",
   "APPLY_TO_ITEMS",
   "APPLY_TO_ITEMS_PROPORTIONALLY",
   "APPLY_TO_ITEMS_PROPORTIONALLY_BY_QUANTITY",
   "APPLY_TO_ITEMS_BY_QUANTITY"
-).annotations({ identifier: "DiscountAmountVouchersEffectTypes" })
-export const DiscountAmount = L.object({
+)
+export type DiscountAmountVouchersEffectTypes = Schema.Schema.Type<typeof DiscountAmountVouchersEffectTypes_>
+export const DiscountAmountVouchersEffectTypes: Schema.Schema<DiscountAmountVouchersEffectTypes> =
+  DiscountAmountVouchersEffectTypes_.annotations({ identifier: "DiscountAmountVouchersEffectTypes" })
+const DiscountAmount_ = L.object({
   type: L.oneOf("AMOUNT"),
   amount_off: Schema.Number,
   amount_off_formula: Schema.String,
   aggregated_amount_limit: Schema.Number,
   effect: DiscountAmountVouchersEffectTypes,
   is_dynamic: Schema.Boolean
-}).annotations({ identifier: "DiscountAmount" })
-export const DiscountFixedVouchersEffectTypes = L.oneOf("APPLY_TO_ORDER", "APPLY_TO_ITEMS").annotations({
-  identifier: "DiscountFixedVouchersEffectTypes"
 })
-export const DiscountFixed = L.object({
+export interface DiscountAmount extends Schema.Schema.Type<typeof DiscountAmount_> {}
+export const DiscountAmount: Schema.Schema<DiscountAmount> = DiscountAmount_.annotations({
+  identifier: "DiscountAmount"
+})
+const DiscountFixedVouchersEffectTypes_ = L.oneOf("APPLY_TO_ORDER", "APPLY_TO_ITEMS")
+export type DiscountFixedVouchersEffectTypes = Schema.Schema.Type<typeof DiscountFixedVouchersEffectTypes_>
+export const DiscountFixedVouchersEffectTypes: Schema.Schema<DiscountFixedVouchersEffectTypes> =
+  DiscountFixedVouchersEffectTypes_.annotations({ identifier: "DiscountFixedVouchersEffectTypes" })
+const DiscountFixed_ = L.object({
   type: L.oneOf("FIXED"),
   fixed_amount: Schema.Number,
   fixed_amount_formula: Schema.String,
   effect: DiscountFixedVouchersEffectTypes,
   is_dynamic: Schema.Boolean
-}).annotations({ identifier: "DiscountFixed" })
-export const DiscountPercentVouchersEffectTypes = L.oneOf("APPLY_TO_ORDER", "APPLY_TO_ITEMS").annotations({
-  identifier: "DiscountPercentVouchersEffectTypes"
 })
-export const DiscountPercent = L.object({
+export interface DiscountFixed extends Schema.Schema.Type<typeof DiscountFixed_> {}
+export const DiscountFixed: Schema.Schema<DiscountFixed> = DiscountFixed_.annotations({ identifier: "DiscountFixed" })
+const DiscountPercentVouchersEffectTypes_ = L.oneOf("APPLY_TO_ORDER", "APPLY_TO_ITEMS")
+export type DiscountPercentVouchersEffectTypes = Schema.Schema.Type<typeof DiscountPercentVouchersEffectTypes_>
+export const DiscountPercentVouchersEffectTypes: Schema.Schema<DiscountPercentVouchersEffectTypes> =
+  DiscountPercentVouchersEffectTypes_.annotations({ identifier: "DiscountPercentVouchersEffectTypes" })
+const DiscountPercent_ = L.object({
   type: L.oneOf("PERCENT"),
   percent_off: Schema.Number,
   percent_off_formula: Schema.String,
@@ -99,23 +129,25 @@ export const DiscountPercent = L.object({
   aggregated_amount_limit: Schema.Number,
   effect: DiscountPercentVouchersEffectTypes,
   is_dynamic: Schema.Boolean
-}).annotations({ identifier: "DiscountPercent" })
-export const DiscountUnitVouchersEffectTypes = L.oneOf(
-  "ADD_MISSING_ITEMS",
-  "ADD_NEW_ITEMS",
-  "ADD_MANY_ITEMS"
-).annotations({ identifier: "DiscountUnitVouchersEffectTypes" })
-export const SimpleProductDiscountUnit = L.object({
-  id: Schema.String,
-  source_id: Schema.String,
-  name: Schema.String
-}).annotations({ identifier: "SimpleProductDiscountUnit" })
-export const SimpleSkuDiscountUnit = L.object({
-  id: Schema.String,
-  source_id: Schema.String,
-  name: Schema.String
-}).annotations({ identifier: "SimpleSkuDiscountUnit" })
-export const DiscountUnit = L.object({
+})
+export interface DiscountPercent extends Schema.Schema.Type<typeof DiscountPercent_> {}
+export const DiscountPercent: Schema.Schema<DiscountPercent> = DiscountPercent_.annotations({
+  identifier: "DiscountPercent"
+})
+const DiscountUnitVouchersEffectTypes_ = L.oneOf("ADD_MISSING_ITEMS", "ADD_NEW_ITEMS", "ADD_MANY_ITEMS")
+export type DiscountUnitVouchersEffectTypes = Schema.Schema.Type<typeof DiscountUnitVouchersEffectTypes_>
+export const DiscountUnitVouchersEffectTypes: Schema.Schema<DiscountUnitVouchersEffectTypes> =
+  DiscountUnitVouchersEffectTypes_.annotations({ identifier: "DiscountUnitVouchersEffectTypes" })
+const SimpleProductDiscountUnit_ = L.object({ id: Schema.String, source_id: Schema.String, name: Schema.String })
+export interface SimpleProductDiscountUnit extends Schema.Schema.Type<typeof SimpleProductDiscountUnit_> {}
+export const SimpleProductDiscountUnit: Schema.Schema<SimpleProductDiscountUnit> =
+  SimpleProductDiscountUnit_.annotations({ identifier: "SimpleProductDiscountUnit" })
+const SimpleSkuDiscountUnit_ = L.object({ id: Schema.String, source_id: Schema.String, name: Schema.String })
+export interface SimpleSkuDiscountUnit extends Schema.Schema.Type<typeof SimpleSkuDiscountUnit_> {}
+export const SimpleSkuDiscountUnit: Schema.Schema<SimpleSkuDiscountUnit> = SimpleSkuDiscountUnit_.annotations({
+  identifier: "SimpleSkuDiscountUnit"
+})
+const DiscountUnit_ = L.object({
   type: L.oneOf("UNIT"),
   unit_off: Schema.Number,
   unit_off_formula: Schema.String,
@@ -124,41 +156,52 @@ export const DiscountUnit = L.object({
   product: SimpleProductDiscountUnit,
   sku: SimpleSkuDiscountUnit,
   is_dynamic: Schema.Boolean
-}).annotations({ identifier: "DiscountUnit" })
-export const DiscountUnitMultipleOneUnit = L.object({
+})
+export interface DiscountUnit extends Schema.Schema.Type<typeof DiscountUnit_> {}
+export const DiscountUnit: Schema.Schema<DiscountUnit> = DiscountUnit_.annotations({ identifier: "DiscountUnit" })
+const DiscountUnitMultipleOneUnit_ = L.object({
   unit_off: Schema.Number,
   unit_off_formula: Schema.String,
   effect: L.oneOf("ADD_NEW_ITEMS", "ADD_MISSING_ITEMS"),
   unit_type: Schema.String,
   product: SimpleProductDiscountUnit,
   sku: SimpleSkuDiscountUnit
-}).annotations({ identifier: "DiscountUnitMultipleOneUnit" })
-export const DiscountUnitMultiple = L.object({
+})
+export interface DiscountUnitMultipleOneUnit extends Schema.Schema.Type<typeof DiscountUnitMultipleOneUnit_> {}
+export const DiscountUnitMultipleOneUnit: Schema.Schema<DiscountUnitMultipleOneUnit> =
+  DiscountUnitMultipleOneUnit_.annotations({ identifier: "DiscountUnitMultipleOneUnit" })
+const DiscountUnitMultiple_ = L.object({
   type: L.oneOf("UNIT"),
   effect: L.oneOf("ADD_MANY_ITEMS"),
   units: Schema.Array(DiscountUnitMultipleOneUnit)
-}).annotations({ identifier: "DiscountUnitMultiple" })
-export const Discount = Schema.Union(
-  DiscountAmount,
-  DiscountUnit,
-  DiscountUnitMultiple,
-  DiscountPercent,
-  DiscountFixed
-).annotations({ identifier: "Discount" })
-export const Gift = L.object({
+})
+export interface DiscountUnitMultiple extends Schema.Schema.Type<typeof DiscountUnitMultiple_> {}
+export const DiscountUnitMultiple: Schema.Schema<DiscountUnitMultiple> = DiscountUnitMultiple_.annotations({
+  identifier: "DiscountUnitMultiple"
+})
+const Discount_ = Schema.Union(DiscountAmount, DiscountUnit, DiscountUnitMultiple, DiscountPercent, DiscountFixed)
+export type Discount = Schema.Schema.Type<typeof Discount_>
+export const Discount: Schema.Schema<Discount> = Discount_.annotations({ identifier: "Discount" })
+const Gift_ = L.object({
   amount: Schema.Number,
   balance: Schema.Number,
   effect: L.oneOf("APPLY_TO_ORDER", "APPLY_TO_ITEMS")
-}).annotations({ identifier: "Gift" })
-export const SimpleCampaignVoucher = L.object({
+})
+export interface Gift extends Schema.Schema.Type<typeof Gift_> {}
+export const Gift: Schema.Schema<Gift> = Gift_.annotations({ identifier: "Gift" })
+const SimpleCampaignVoucher_ = L.object({
   type: L.oneOf("DISCOUNT_VOUCHER", "LOYALTY_CARD", "GIFT_VOUCHER"),
   discount: Discount,
   gift: Gift,
   loyalty_card: CampaignLoyaltyCard,
   redemption: L.object({ quantity: Schema.Number, redeemed_quantity: Schema.Number }),
   code_config: CodeConfigRequiredLengthCharsetPattern
-}).annotations({ identifier: "SimpleCampaignVoucher" })
-export const SimpleCampaign = L.object({
+})
+export interface SimpleCampaignVoucher extends Schema.Schema.Type<typeof SimpleCampaignVoucher_> {}
+export const SimpleCampaignVoucher: Schema.Schema<SimpleCampaignVoucher> = SimpleCampaignVoucher_.annotations({
+  identifier: "SimpleCampaignVoucher"
+})
+const SimpleCampaign_ = L.object({
   id: Schema.String,
   name: Schema.String,
   campaign_type: Schema.String,
@@ -179,8 +222,12 @@ export const SimpleCampaign = L.object({
   created_at: Schema.String,
   updated_at: Schema.String,
   object: L.oneOf("campaign")
-}).annotations({ identifier: "SimpleCampaign" })
-export const EarningRuleEvent = L.oneOf(
+})
+export interface SimpleCampaign extends Schema.Schema.Type<typeof SimpleCampaign_> {}
+export const SimpleCampaign: Schema.Schema<SimpleCampaign> = SimpleCampaign_.annotations({
+  identifier: "SimpleCampaign"
+})
+const EarningRuleEvent_ = L.oneOf(
   "order.paid",
   "customer.segment.entered",
   "custom_event",
@@ -189,21 +236,33 @@ export const EarningRuleEvent = L.oneOf(
   "customer.loyalty.tier.prolonged",
   "customer.loyalty.tier.joined",
   "customer.loyalty.tier.left"
-).annotations({ identifier: "EarningRuleEvent" })
-export const EarningRuleFixed = L.object({ type: L.oneOf("FIXED"), points: Schema.Number }).annotations({
+)
+export type EarningRuleEvent = Schema.Schema.Type<typeof EarningRuleEvent_>
+export const EarningRuleEvent: Schema.Schema<EarningRuleEvent> = EarningRuleEvent_.annotations({
+  identifier: "EarningRuleEvent"
+})
+const EarningRuleFixed_ = L.object({ type: L.oneOf("FIXED"), points: Schema.Number })
+export interface EarningRuleFixed extends Schema.Schema.Type<typeof EarningRuleFixed_> {}
+export const EarningRuleFixed: Schema.Schema<EarningRuleFixed> = EarningRuleFixed_.annotations({
   identifier: "EarningRuleFixed"
 })
-export const EarningRuleProportionalCustomerMetadata = L.object({
+const EarningRuleProportionalCustomerMetadata_ = L.object({
   type: L.oneOf("PROPORTIONAL"),
   calculation_type: L.oneOf("CUSTOMER_METADATA"),
   customer: L.object({ metadata: L.object({ every: Schema.Number, points: Schema.Number, property: Schema.String }) })
-}).annotations({ identifier: "EarningRuleProportionalCustomerMetadata" })
-export const ValidityHours = L.object({
+})
+export interface EarningRuleProportionalCustomerMetadata
+  extends Schema.Schema.Type<typeof EarningRuleProportionalCustomerMetadata_> {}
+export const EarningRuleProportionalCustomerMetadata: Schema.Schema<EarningRuleProportionalCustomerMetadata> =
+  EarningRuleProportionalCustomerMetadata_.annotations({ identifier: "EarningRuleProportionalCustomerMetadata" })
+const ValidityHours_ = L.object({
   daily: Schema.Array(
     L.object({ start_time: Schema.String, days_of_week: Schema.Array(Schema.Unknown), expiration_time: Schema.String })
   )
-}).annotations({ identifier: "ValidityHours" })
-export const EarningRuleObjectEnteredSegment = L.object({
+})
+export interface ValidityHours extends Schema.Schema.Type<typeof ValidityHours_> {}
+export const ValidityHours: Schema.Schema<ValidityHours> = ValidityHours_.annotations({ identifier: "ValidityHours" })
+const EarningRuleObjectEnteredSegment_ = L.object({
   validation_rule_id: Schema.String,
   loyalty: Schema.Union(EarningRuleFixed, EarningRuleProportionalCustomerMetadata),
   segment: L.object({ id: Schema.String }),
@@ -216,35 +275,57 @@ export const EarningRuleObjectEnteredSegment = L.object({
   validity_day_of_week: Schema.Array(L.oneOfNumbers(0, 1, 2, 3, 4, 5, 6)),
   validity_hours: ValidityHours,
   metadata: L.AnyObject
-}).annotations({ identifier: "EarningRuleObjectEnteredSegment" })
-export const EarningRuleProportionalCustomEvent = L.object({
+})
+export interface EarningRuleObjectEnteredSegment extends Schema.Schema.Type<typeof EarningRuleObjectEnteredSegment_> {}
+export const EarningRuleObjectEnteredSegment: Schema.Schema<EarningRuleObjectEnteredSegment> =
+  EarningRuleObjectEnteredSegment_.annotations({ identifier: "EarningRuleObjectEnteredSegment" })
+const EarningRuleProportionalCustomEvent_ = L.object({
   type: L.oneOf("PROPORTIONAL"),
   calculation_type: L.oneOf("CUSTOM_EVENT_METADATA"),
   custom_event: L.object({
     metadata: L.object({ every: Schema.Number, points: Schema.Number, property: Schema.String })
   })
-}).annotations({ identifier: "EarningRuleProportionalCustomEvent" })
-export const EarningRuleProportionalOrderAmount = L.object({
+})
+export interface EarningRuleProportionalCustomEvent
+  extends Schema.Schema.Type<typeof EarningRuleProportionalCustomEvent_> {}
+export const EarningRuleProportionalCustomEvent: Schema.Schema<EarningRuleProportionalCustomEvent> =
+  EarningRuleProportionalCustomEvent_.annotations({ identifier: "EarningRuleProportionalCustomEvent" })
+const EarningRuleProportionalOrderAmount_ = L.object({
   type: L.oneOf("PROPORTIONAL"),
   calculation_type: L.oneOf("ORDER_AMOUNT"),
   order: L.object({ amount: L.object({ every: Schema.Number, points: Schema.Number }) })
-}).annotations({ identifier: "EarningRuleProportionalOrderAmount" })
-export const EarningRuleProportionalOrderMetadata = L.object({
+})
+export interface EarningRuleProportionalOrderAmount
+  extends Schema.Schema.Type<typeof EarningRuleProportionalOrderAmount_> {}
+export const EarningRuleProportionalOrderAmount: Schema.Schema<EarningRuleProportionalOrderAmount> =
+  EarningRuleProportionalOrderAmount_.annotations({ identifier: "EarningRuleProportionalOrderAmount" })
+const EarningRuleProportionalOrderMetadata_ = L.object({
   type: L.oneOf("PROPORTIONAL"),
   calculation_type: L.oneOf("ORDER_METADATA"),
   order: L.object({ metadata: L.object({ every: Schema.Number, points: Schema.Number, property: Schema.String }) })
-}).annotations({ identifier: "EarningRuleProportionalOrderMetadata" })
-export const EarningRuleProportionalOrderTotalAmount = L.object({
+})
+export interface EarningRuleProportionalOrderMetadata
+  extends Schema.Schema.Type<typeof EarningRuleProportionalOrderMetadata_> {}
+export const EarningRuleProportionalOrderMetadata: Schema.Schema<EarningRuleProportionalOrderMetadata> =
+  EarningRuleProportionalOrderMetadata_.annotations({ identifier: "EarningRuleProportionalOrderMetadata" })
+const EarningRuleProportionalOrderTotalAmount_ = L.object({
   type: L.oneOf("PROPORTIONAL"),
   calculation_type: L.oneOf("ORDER_TOTAL_AMOUNT"),
   order: L.object({ total_amount: L.object({ every: Schema.Number, points: Schema.Number }) })
-}).annotations({ identifier: "EarningRuleProportionalOrderTotalAmount" })
-export const EarningRuleProportionalOrder = Schema.Union(
+})
+export interface EarningRuleProportionalOrderTotalAmount
+  extends Schema.Schema.Type<typeof EarningRuleProportionalOrderTotalAmount_> {}
+export const EarningRuleProportionalOrderTotalAmount: Schema.Schema<EarningRuleProportionalOrderTotalAmount> =
+  EarningRuleProportionalOrderTotalAmount_.annotations({ identifier: "EarningRuleProportionalOrderTotalAmount" })
+const EarningRuleProportionalOrder_ = Schema.Union(
   EarningRuleProportionalOrderAmount,
   EarningRuleProportionalOrderTotalAmount,
   EarningRuleProportionalOrderMetadata
-).annotations({ identifier: "EarningRuleProportionalOrder" })
-export const EarningRuleProportionalOrderItemsAmount = L.object({
+)
+export type EarningRuleProportionalOrder = Schema.Schema.Type<typeof EarningRuleProportionalOrder_>
+export const EarningRuleProportionalOrder: Schema.Schema<EarningRuleProportionalOrder> =
+  EarningRuleProportionalOrder_.annotations({ identifier: "EarningRuleProportionalOrder" })
+const EarningRuleProportionalOrderItemsAmount_ = L.object({
   type: L.oneOf("PROPORTIONAL"),
   calculation_type: L.oneOf("ORDER_ITEMS_AMOUNT"),
   order_items: L.object({
@@ -255,8 +336,12 @@ export const EarningRuleProportionalOrderItemsAmount = L.object({
       id: Schema.String
     })
   })
-}).annotations({ identifier: "EarningRuleProportionalOrderItemsAmount" })
-export const EarningRuleProportionalOrderItemsQuantity = L.object({
+})
+export interface EarningRuleProportionalOrderItemsAmount
+  extends Schema.Schema.Type<typeof EarningRuleProportionalOrderItemsAmount_> {}
+export const EarningRuleProportionalOrderItemsAmount: Schema.Schema<EarningRuleProportionalOrderItemsAmount> =
+  EarningRuleProportionalOrderItemsAmount_.annotations({ identifier: "EarningRuleProportionalOrderItemsAmount" })
+const EarningRuleProportionalOrderItemsQuantity_ = L.object({
   type: L.oneOf("PROPORTIONAL"),
   calculation_type: L.oneOf("ORDER_ITEMS_QUANTITY"),
   order_items: L.object({
@@ -267,8 +352,12 @@ export const EarningRuleProportionalOrderItemsQuantity = L.object({
       id: Schema.String
     })
   })
-}).annotations({ identifier: "EarningRuleProportionalOrderItemsQuantity" })
-export const EarningRuleProportionalOrderItemsSubtotalAmount = L.object({
+})
+export interface EarningRuleProportionalOrderItemsQuantity
+  extends Schema.Schema.Type<typeof EarningRuleProportionalOrderItemsQuantity_> {}
+export const EarningRuleProportionalOrderItemsQuantity: Schema.Schema<EarningRuleProportionalOrderItemsQuantity> =
+  EarningRuleProportionalOrderItemsQuantity_.annotations({ identifier: "EarningRuleProportionalOrderItemsQuantity" })
+const EarningRuleProportionalOrderItemsSubtotalAmount_ = L.object({
   type: L.oneOf("PROPORTIONAL"),
   calculation_type: L.oneOf("ORDER_ITEMS_SUBTOTAL_AMOUNT"),
   order_items: L.object({
@@ -279,24 +368,40 @@ export const EarningRuleProportionalOrderItemsSubtotalAmount = L.object({
       id: Schema.String
     })
   })
-}).annotations({ identifier: "EarningRuleProportionalOrderItemsSubtotalAmount" })
-export const EarningRuleProportionalOrderItems = Schema.Union(
+})
+export interface EarningRuleProportionalOrderItemsSubtotalAmount
+  extends Schema.Schema.Type<typeof EarningRuleProportionalOrderItemsSubtotalAmount_> {}
+export const EarningRuleProportionalOrderItemsSubtotalAmount: Schema.Schema<EarningRuleProportionalOrderItemsSubtotalAmount> =
+  EarningRuleProportionalOrderItemsSubtotalAmount_.annotations({
+    identifier: "EarningRuleProportionalOrderItemsSubtotalAmount"
+  })
+const EarningRuleProportionalOrderItems_ = Schema.Union(
   EarningRuleProportionalOrderItemsQuantity,
   EarningRuleProportionalOrderItemsAmount,
   EarningRuleProportionalOrderItemsSubtotalAmount
-).annotations({ identifier: "EarningRuleProportionalOrderItems" })
-export const EarningRuleProportional = Schema.Union(
+)
+export type EarningRuleProportionalOrderItems = Schema.Schema.Type<typeof EarningRuleProportionalOrderItems_>
+export const EarningRuleProportionalOrderItems: Schema.Schema<EarningRuleProportionalOrderItems> =
+  EarningRuleProportionalOrderItems_.annotations({ identifier: "EarningRuleProportionalOrderItems" })
+const EarningRuleProportional_ = Schema.Union(
   EarningRuleProportionalOrder,
   EarningRuleProportionalOrderItems,
   EarningRuleProportionalCustomerMetadata,
   EarningRuleProportionalCustomEvent
-).annotations({ identifier: "EarningRuleProportional" })
-export const EarningRuleObjectOrderPaid = L.object({
+)
+export type EarningRuleProportional = Schema.Schema.Type<typeof EarningRuleProportional_>
+export const EarningRuleProportional: Schema.Schema<EarningRuleProportional> = EarningRuleProportional_.annotations({
+  identifier: "EarningRuleProportional"
+})
+const EarningRuleObjectOrderPaid_ = L.object({
   event: L.oneOf("order.paid"),
   banner: Schema.String,
   loyalty: Schema.Union(EarningRuleFixed, EarningRuleProportional, EarningRuleProportionalOrderItems)
-}).annotations({ identifier: "EarningRuleObjectOrderPaid" })
-export const EarningRuleObjectTier = L.object({
+})
+export interface EarningRuleObjectOrderPaid extends Schema.Schema.Type<typeof EarningRuleObjectOrderPaid_> {}
+export const EarningRuleObjectOrderPaid: Schema.Schema<EarningRuleObjectOrderPaid> =
+  EarningRuleObjectOrderPaid_.annotations({ identifier: "EarningRuleObjectOrderPaid" })
+const EarningRuleObjectTier_ = L.object({
   id: Schema.String,
   created_at: Schema.String,
   updated_at: Schema.String,
@@ -320,8 +425,12 @@ export const EarningRuleObjectTier = L.object({
   object: Schema.String,
   automation_id: Schema.String,
   metadata: L.AnyObject
-}).annotations({ identifier: "EarningRuleObjectTier" })
-export const SimpleEarningRule = L.object({
+})
+export interface EarningRuleObjectTier extends Schema.Schema.Type<typeof EarningRuleObjectTier_> {}
+export const EarningRuleObjectTier: Schema.Schema<EarningRuleObjectTier> = EarningRuleObjectTier_.annotations({
+  identifier: "EarningRuleObjectTier"
+})
+const SimpleEarningRule_ = L.object({
   id: Schema.String,
   campaign_id: Schema.String,
   validation_rule_id: Schema.String,
@@ -340,18 +449,27 @@ export const SimpleEarningRule = L.object({
   custom_event: L.object({ schema_id: Schema.String }),
   metadata: L.AnyObject,
   event: EarningRuleEvent
-}).annotations({ identifier: "SimpleEarningRule" })
-export const SimplePromotionTierCampaign = L.object({ id: Schema.String }).annotations({
-  identifier: "SimplePromotionTierCampaign"
 })
-export const SimplePromotionTier = L.object({
+export interface SimpleEarningRule extends Schema.Schema.Type<typeof SimpleEarningRule_> {}
+export const SimpleEarningRule: Schema.Schema<SimpleEarningRule> = SimpleEarningRule_.annotations({
+  identifier: "SimpleEarningRule"
+})
+const SimplePromotionTierCampaign_ = L.object({ id: Schema.String })
+export interface SimplePromotionTierCampaign extends Schema.Schema.Type<typeof SimplePromotionTierCampaign_> {}
+export const SimplePromotionTierCampaign: Schema.Schema<SimplePromotionTierCampaign> =
+  SimplePromotionTierCampaign_.annotations({ identifier: "SimplePromotionTierCampaign" })
+const SimplePromotionTier_ = L.object({
   id: Schema.String,
   name: Schema.String,
   banner: Schema.String,
   campaign: SimplePromotionTierCampaign,
   metadata: L.AnyObject
-}).annotations({ identifier: "SimplePromotionTier" })
-export const SimpleLoyaltyCard = L.object({
+})
+export interface SimplePromotionTier extends Schema.Schema.Type<typeof SimplePromotionTier_> {}
+export const SimplePromotionTier: Schema.Schema<SimplePromotionTier> = SimplePromotionTier_.annotations({
+  identifier: "SimplePromotionTier"
+})
+const SimpleLoyaltyCard_ = L.object({
   points: Schema.Number,
   balance: Schema.Number,
   next_expiration_date: Schema.String,
@@ -359,8 +477,12 @@ export const SimpleLoyaltyCard = L.object({
   pending_points: Schema.Number,
   expired_points: Schema.Number,
   subtracted_points: Schema.Number
-}).annotations({ identifier: "SimpleLoyaltyCard" })
-export const SimpleVoucher = L.object({
+})
+export interface SimpleLoyaltyCard extends Schema.Schema.Type<typeof SimpleLoyaltyCard_> {}
+export const SimpleLoyaltyCard: Schema.Schema<SimpleLoyaltyCard> = SimpleLoyaltyCard_.annotations({
+  identifier: "SimpleLoyaltyCard"
+})
+const SimpleVoucher_ = L.object({
   id: Schema.String,
   code: Schema.String,
   gift: Gift,
@@ -382,15 +504,21 @@ export const SimpleVoucher = L.object({
   expiration_date: Schema.String,
   metadata: L.AnyObject,
   object: L.oneOf("voucher")
-}).annotations({ identifier: "SimpleVoucher" })
-export const ApplicableToEffect = L.oneOf(
+})
+export interface SimpleVoucher extends Schema.Schema.Type<typeof SimpleVoucher_> {}
+export const SimpleVoucher: Schema.Schema<SimpleVoucher> = SimpleVoucher_.annotations({ identifier: "SimpleVoucher" })
+const ApplicableToEffect_ = L.oneOf(
   "APPLY_TO_EVERY",
   "APPLY_TO_CHEAPEST",
   "APPLY_FROM_CHEAPEST",
   "APPLY_TO_MOST_EXPENSIVE",
   "APPLY_FROM_MOST_EXPENSIVE"
-).annotations({ identifier: "ApplicableToEffect" })
-export const ApplicableTo = L.object({
+)
+export type ApplicableToEffect = Schema.Schema.Type<typeof ApplicableToEffect_>
+export const ApplicableToEffect: Schema.Schema<ApplicableToEffect> = ApplicableToEffect_.annotations({
+  identifier: "ApplicableToEffect"
+})
+const ApplicableTo_ = L.object({
   object: L.oneOf("product", "sku", "products_collection"),
   id: Schema.String,
   source_id: Schema.String,
@@ -409,12 +537,19 @@ export const ApplicableTo = L.object({
   repeat: Schema.Number,
   skip_initially: Schema.Number,
   target: L.oneOf("ITEM", "UNIT")
-}).annotations({ identifier: "ApplicableTo" })
-export const ValidationRuleBundleRules = L.object({ logic: Schema.String }).annotations({
-  identifier: "ValidationRuleBundleRules"
 })
-export const ValidationRuleRules = L.object({ logic: Schema.String }).annotations({ identifier: "ValidationRuleRules" })
-export const ValidationRule = L.object({
+export interface ApplicableTo extends Schema.Schema.Type<typeof ApplicableTo_> {}
+export const ApplicableTo: Schema.Schema<ApplicableTo> = ApplicableTo_.annotations({ identifier: "ApplicableTo" })
+const ValidationRuleBundleRules_ = L.object({ logic: Schema.String })
+export interface ValidationRuleBundleRules extends Schema.Schema.Type<typeof ValidationRuleBundleRules_> {}
+export const ValidationRuleBundleRules: Schema.Schema<ValidationRuleBundleRules> =
+  ValidationRuleBundleRules_.annotations({ identifier: "ValidationRuleBundleRules" })
+const ValidationRuleRules_ = L.object({ logic: Schema.String })
+export interface ValidationRuleRules extends Schema.Schema.Type<typeof ValidationRuleRules_> {}
+export const ValidationRuleRules: Schema.Schema<ValidationRuleRules> = ValidationRuleRules_.annotations({
+  identifier: "ValidationRuleRules"
+})
+const ValidationRule_ = L.object({
   name: Schema.String,
   rules: ValidationRuleRules,
   bundle_rules: ValidationRuleBundleRules,
@@ -487,8 +622,12 @@ export const ValidationRule = L.object({
   updated_at: Schema.String,
   assignments_count: Schema.Number,
   object: Schema.String
-}).annotations({ identifier: "ValidationRule" })
-export const EventBusValRuleAssignmentCreatedData = L.object({
+})
+export interface ValidationRule extends Schema.Schema.Type<typeof ValidationRule_> {}
+export const ValidationRule: Schema.Schema<ValidationRule> = ValidationRule_.annotations({
+  identifier: "ValidationRule"
+})
+const EventBusValRuleAssignmentCreatedData_ = L.object({
   rule: ValidationRule,
   assignment: BusValRuleAssignment,
   voucher: SimpleVoucher,
@@ -496,8 +635,12 @@ export const EventBusValRuleAssignmentCreatedData = L.object({
   distribution: BusValRuleAssignmentDistribution,
   promotion_tier: SimplePromotionTier,
   earning_rule: SimpleEarningRule
-}).annotations({ identifier: "EventBusValRuleAssignmentCreatedData" })
-export const EventBusValRuleAssignmentDeletedData = L.object({
+})
+export interface EventBusValRuleAssignmentCreatedData
+  extends Schema.Schema.Type<typeof EventBusValRuleAssignmentCreatedData_> {}
+export const EventBusValRuleAssignmentCreatedData: Schema.Schema<EventBusValRuleAssignmentCreatedData> =
+  EventBusValRuleAssignmentCreatedData_.annotations({ identifier: "EventBusValRuleAssignmentCreatedData" })
+const EventBusValRuleAssignmentDeletedData_ = L.object({
   rule: ValidationRule,
   assignment: BusValRuleAssignment,
   voucher: SimpleVoucher,
@@ -505,17 +648,24 @@ export const EventBusValRuleAssignmentDeletedData = L.object({
   distribution: BusValRuleAssignmentDistribution,
   promotion_tier: SimplePromotionTier,
   earning_rule: SimpleEarningRule
-}).annotations({ identifier: "EventBusValRuleAssignmentDeletedData" })
-export const EventBusValRuleCreatedData = L.object({ rule: ValidationRule, created_at: Schema.String }).annotations({
-  identifier: "EventBusValRuleCreatedData"
 })
-export const EventBusValRuleDeletedData = L.object({ rule: ValidationRule, deleted_at: Schema.String }).annotations({
-  identifier: "EventBusValRuleDeletedData"
-})
-export const EventBusValRuleUpdatedData = L.object({ rule: ValidationRule, updated_at: Schema.String }).annotations({
-  identifier: "EventBusValRuleUpdatedData"
-})
-export const AccessSettingsAssignmentsList = L.object({
+export interface EventBusValRuleAssignmentDeletedData
+  extends Schema.Schema.Type<typeof EventBusValRuleAssignmentDeletedData_> {}
+export const EventBusValRuleAssignmentDeletedData: Schema.Schema<EventBusValRuleAssignmentDeletedData> =
+  EventBusValRuleAssignmentDeletedData_.annotations({ identifier: "EventBusValRuleAssignmentDeletedData" })
+const EventBusValRuleCreatedData_ = L.object({ rule: ValidationRule, created_at: Schema.String })
+export interface EventBusValRuleCreatedData extends Schema.Schema.Type<typeof EventBusValRuleCreatedData_> {}
+export const EventBusValRuleCreatedData: Schema.Schema<EventBusValRuleCreatedData> =
+  EventBusValRuleCreatedData_.annotations({ identifier: "EventBusValRuleCreatedData" })
+const EventBusValRuleDeletedData_ = L.object({ rule: ValidationRule, deleted_at: Schema.String })
+export interface EventBusValRuleDeletedData extends Schema.Schema.Type<typeof EventBusValRuleDeletedData_> {}
+export const EventBusValRuleDeletedData: Schema.Schema<EventBusValRuleDeletedData> =
+  EventBusValRuleDeletedData_.annotations({ identifier: "EventBusValRuleDeletedData" })
+const EventBusValRuleUpdatedData_ = L.object({ rule: ValidationRule, updated_at: Schema.String })
+export interface EventBusValRuleUpdatedData extends Schema.Schema.Type<typeof EventBusValRuleUpdatedData_> {}
+export const EventBusValRuleUpdatedData: Schema.Schema<EventBusValRuleUpdatedData> =
+  EventBusValRuleUpdatedData_.annotations({ identifier: "EventBusValRuleUpdatedData" })
+const AccessSettingsAssignmentsList_ = L.object({
   object: L.oneOf("list"),
   data_ref: L.oneOf("data"),
   data: Schema.Array(
@@ -529,8 +679,11 @@ export const AccessSettingsAssignmentsList = L.object({
     })
   ),
   total: Schema.Number
-}).annotations({ identifier: "AccessSettingsAssignmentsList" })
-export const CampaignVoucher = L.object({
+})
+export interface AccessSettingsAssignmentsList extends Schema.Schema.Type<typeof AccessSettingsAssignmentsList_> {}
+export const AccessSettingsAssignmentsList: Schema.Schema<AccessSettingsAssignmentsList> =
+  AccessSettingsAssignmentsList_.annotations({ identifier: "AccessSettingsAssignmentsList" })
+const CampaignVoucher_ = L.object({
   type: Schema.String,
   discount: Discount,
   gift: Gift,
@@ -543,8 +696,12 @@ export const CampaignVoucher = L.object({
   validity_timeframe: L.object({ interval: Schema.String, duration: Schema.String }),
   validity_day_of_week: Schema.Array(L.oneOfNumbers(0, 1, 2, 3, 4, 5, 6)),
   validity_hours: ValidityHours
-}).annotations({ identifier: "CampaignVoucher" })
-export const LoyaltyTiersExpirationAll = L.object({
+})
+export interface CampaignVoucher extends Schema.Schema.Type<typeof CampaignVoucher_> {}
+export const CampaignVoucher: Schema.Schema<CampaignVoucher> = CampaignVoucher_.annotations({
+  identifier: "CampaignVoucher"
+})
+const LoyaltyTiersExpirationAll_ = L.object({
   qualification_type: L.oneOf("BALANCE", "POINTS_IN_PERIOD"),
   qualification_period: L.oneOf("MONTH", "QUARTER", "HALF_YEAR", "YEAR"),
   start_date: L.object({ type: L.oneOf("IMMEDIATE", "NEXT_PERIOD") }),
@@ -558,8 +715,11 @@ export const LoyaltyTiersExpirationAll = L.object({
       value: Schema.Number
     })
   })
-}).annotations({ identifier: "LoyaltyTiersExpirationAll" })
-export const ValidationRuleAssignment = L.object({
+})
+export interface LoyaltyTiersExpirationAll extends Schema.Schema.Type<typeof LoyaltyTiersExpirationAll_> {}
+export const LoyaltyTiersExpirationAll: Schema.Schema<LoyaltyTiersExpirationAll> =
+  LoyaltyTiersExpirationAll_.annotations({ identifier: "LoyaltyTiersExpirationAll" })
+const ValidationRuleAssignment_ = L.object({
   id: Schema.String,
   rule_id: Schema.String,
   related_object_id: Schema.String,
@@ -573,14 +733,21 @@ export const ValidationRuleAssignment = L.object({
   ),
   created_at: Schema.String,
   object: L.oneOf("validation_rules_assignment")
-}).annotations({ identifier: "ValidationRuleAssignment" })
-export const ValidationRuleAssignmentsList = L.object({
+})
+export interface ValidationRuleAssignment extends Schema.Schema.Type<typeof ValidationRuleAssignment_> {}
+export const ValidationRuleAssignment: Schema.Schema<ValidationRuleAssignment> = ValidationRuleAssignment_.annotations({
+  identifier: "ValidationRuleAssignment"
+})
+const ValidationRuleAssignmentsList_ = L.object({
   object: Schema.String,
   data_ref: Schema.String,
   data: Schema.Array(ValidationRuleAssignment),
   total: Schema.Number
-}).annotations({ identifier: "ValidationRuleAssignmentsList" })
-export const PromotionTier = L.object({
+})
+export interface ValidationRuleAssignmentsList extends Schema.Schema.Type<typeof ValidationRuleAssignmentsList_> {}
+export const ValidationRuleAssignmentsList: Schema.Schema<ValidationRuleAssignmentsList> =
+  ValidationRuleAssignmentsList_.annotations({ identifier: "ValidationRuleAssignmentsList" })
+const PromotionTier_ = L.object({
   id: Schema.String,
   created_at: Schema.String,
   updated_at: Schema.String,
@@ -616,21 +783,30 @@ export const PromotionTier = L.object({
   validation_rule_assignments: ValidationRuleAssignmentsList,
   category_id: Schema.String,
   categories: Schema.Array(Category)
-}).annotations({ identifier: "PromotionTier" })
-export const PromotionTiersList = L.object({
+})
+export interface PromotionTier extends Schema.Schema.Type<typeof PromotionTier_> {}
+export const PromotionTier: Schema.Schema<PromotionTier> = PromotionTier_.annotations({ identifier: "PromotionTier" })
+const PromotionTiersList_ = L.object({
   object: Schema.String,
   data_ref: Schema.String,
   tiers: Schema.Array(PromotionTier),
   total: Schema.Number,
   has_more: Schema.Boolean
-}).annotations({ identifier: "PromotionTiersList" })
-export const ValidationRulesAssignmentsList = L.object({
+})
+export interface PromotionTiersList extends Schema.Schema.Type<typeof PromotionTiersList_> {}
+export const PromotionTiersList: Schema.Schema<PromotionTiersList> = PromotionTiersList_.annotations({
+  identifier: "PromotionTiersList"
+})
+const ValidationRulesAssignmentsList_ = L.object({
   object: L.oneOf("list"),
   data_ref: L.oneOf("data"),
   data: Schema.Array(BusValRuleAssignment),
   total: Schema.Number
-}).annotations({ identifier: "ValidationRulesAssignmentsList" })
-export const Campaign = L.object({
+})
+export interface ValidationRulesAssignmentsList extends Schema.Schema.Type<typeof ValidationRulesAssignmentsList_> {}
+export const ValidationRulesAssignmentsList: Schema.Schema<ValidationRulesAssignmentsList> =
+  ValidationRulesAssignmentsList_.annotations({ identifier: "ValidationRulesAssignmentsList" })
+const Campaign_ = L.object({
   id: Schema.String,
   name: Schema.String,
   description: Schema.String,
@@ -663,20 +839,29 @@ export const Campaign = L.object({
   promotion: PromotionTiersList,
   validation_rules_assignments: ValidationRulesAssignmentsList,
   access_settings_assignments: AccessSettingsAssignmentsList
-}).annotations({ identifier: "Campaign" })
-export const EventCampaignCreatedData = L.object({ campaign: Campaign, created_at: Schema.String }).annotations({
+})
+export interface Campaign extends Schema.Schema.Type<typeof Campaign_> {}
+export const Campaign: Schema.Schema<Campaign> = Campaign_.annotations({ identifier: "Campaign" })
+const EventCampaignCreatedData_ = L.object({ campaign: Campaign, created_at: Schema.String })
+export interface EventCampaignCreatedData extends Schema.Schema.Type<typeof EventCampaignCreatedData_> {}
+export const EventCampaignCreatedData: Schema.Schema<EventCampaignCreatedData> = EventCampaignCreatedData_.annotations({
   identifier: "EventCampaignCreatedData"
 })
-export const EventCampaignDeletedData = L.object({ campaign: Campaign, deleted_at: Schema.String }).annotations({
+const EventCampaignDeletedData_ = L.object({ campaign: Campaign, deleted_at: Schema.String })
+export interface EventCampaignDeletedData extends Schema.Schema.Type<typeof EventCampaignDeletedData_> {}
+export const EventCampaignDeletedData: Schema.Schema<EventCampaignDeletedData> = EventCampaignDeletedData_.annotations({
   identifier: "EventCampaignDeletedData"
 })
-export const EventCampaignDisabledData = L.object({ campaign: Campaign }).annotations({
-  identifier: "EventCampaignDisabledData"
-})
-export const EventCampaignEnabledData = L.object({ campaign: Campaign }).annotations({
+const EventCampaignDisabledData_ = L.object({ campaign: Campaign })
+export interface EventCampaignDisabledData extends Schema.Schema.Type<typeof EventCampaignDisabledData_> {}
+export const EventCampaignDisabledData: Schema.Schema<EventCampaignDisabledData> =
+  EventCampaignDisabledData_.annotations({ identifier: "EventCampaignDisabledData" })
+const EventCampaignEnabledData_ = L.object({ campaign: Campaign })
+export interface EventCampaignEnabledData extends Schema.Schema.Type<typeof EventCampaignEnabledData_> {}
+export const EventCampaignEnabledData: Schema.Schema<EventCampaignEnabledData> = EventCampaignEnabledData_.annotations({
   identifier: "EventCampaignEnabledData"
 })
-export const LoyaltyTierExpiration = L.object({
+const LoyaltyTierExpiration_ = L.object({
   customer_id: Schema.String,
   campaign_id: Schema.String,
   tier_id: Schema.String,
@@ -684,15 +869,23 @@ export const LoyaltyTierExpiration = L.object({
   expiration_date: Schema.String,
   created_at: Schema.String,
   updated_at: Schema.String
-}).annotations({ identifier: "LoyaltyTierExpiration" })
-export const MappingFixed = L.object({ type: L.oneOf("CUSTOM"), points: Schema.Number }).annotations({
-  identifier: "MappingFixed"
 })
-export const MappingMultiply = L.object({ type: L.oneOf("MULTIPLY"), multiplier: Schema.Number }).annotations({
+export interface LoyaltyTierExpiration extends Schema.Schema.Type<typeof LoyaltyTierExpiration_> {}
+export const LoyaltyTierExpiration: Schema.Schema<LoyaltyTierExpiration> = LoyaltyTierExpiration_.annotations({
+  identifier: "LoyaltyTierExpiration"
+})
+const MappingFixed_ = L.object({ type: L.oneOf("CUSTOM"), points: Schema.Number })
+export interface MappingFixed extends Schema.Schema.Type<typeof MappingFixed_> {}
+export const MappingFixed: Schema.Schema<MappingFixed> = MappingFixed_.annotations({ identifier: "MappingFixed" })
+const MappingMultiply_ = L.object({ type: L.oneOf("MULTIPLY"), multiplier: Schema.Number })
+export interface MappingMultiply extends Schema.Schema.Type<typeof MappingMultiply_> {}
+export const MappingMultiply: Schema.Schema<MappingMultiply> = MappingMultiply_.annotations({
   identifier: "MappingMultiply"
 })
-export const MappingPoints = Schema.Union(MappingMultiply, MappingFixed).annotations({ identifier: "MappingPoints" })
-export const LoyaltyTier = L.object({
+const MappingPoints_ = Schema.Union(MappingMultiply, MappingFixed)
+export type MappingPoints = Schema.Schema.Type<typeof MappingPoints_>
+export const MappingPoints: Schema.Schema<MappingPoints> = MappingPoints_.annotations({ identifier: "MappingPoints" })
+const LoyaltyTier_ = L.object({
   name: Schema.String,
   earning_rules: L.map(MappingPoints),
   rewards: L.map(MappingPoints),
@@ -705,52 +898,74 @@ export const LoyaltyTier = L.object({
   config: L.object({ points: L.object({ from: Schema.Number, to: Schema.Number }) }),
   expiration: LoyaltyTierExpiration,
   object: L.oneOf("loyalty_tier")
-}).annotations({ identifier: "LoyaltyTier" })
-export const EventCampaignLoyaltyTierCreatedData = L.object({
-  campaign: SimpleCampaign,
-  loyalty_tier: LoyaltyTier
-}).annotations({ identifier: "EventCampaignLoyaltyTierCreatedData" })
-export const EventCampaignLoyaltyTierDeletedData = L.object({
-  campaign: SimpleCampaign,
-  loyalty_tier: LoyaltyTier
-}).annotations({ identifier: "EventCampaignLoyaltyTierDeletedData" })
-export const EventCampaignLoyaltyTierUpdatedData = L.object({
-  campaign: SimpleCampaign,
-  loyalty_tier: LoyaltyTier
-}).annotations({ identifier: "EventCampaignLoyaltyTierUpdatedData" })
-export const EventCampaignPromotionTier = L.object({
-  campaign: SimpleCampaign,
-  promotion_tier: PromotionTier
-}).annotations({ identifier: "EventCampaignPromotionTier" })
-export const EventCampaignPromotionTierCreatedData = EventCampaignPromotionTier.annotations({
-  identifier: "EventCampaignPromotionTierCreatedData"
 })
-export const EventCampaignPromotionTierDeletedData = EventCampaignPromotionTier.annotations({
-  identifier: "EventCampaignPromotionTierDeletedData"
-})
-export const EventCampaignPromotionTierDisabledData = EventCampaignPromotionTier.annotations({
-  identifier: "EventCampaignPromotionTierDisabledData"
-})
-export const EventCampaignPromotionTierEnabledData = EventCampaignPromotionTier.annotations({
-  identifier: "EventCampaignPromotionTierEnabledData"
-})
-export const EventCampaignPromotionTierUpdatedData = EventCampaignPromotionTier.annotations({
-  identifier: "EventCampaignPromotionTierUpdatedData"
-})
-export const EventCampaignUpdatedData = L.object({ campaign: Campaign }).annotations({
+export interface LoyaltyTier extends Schema.Schema.Type<typeof LoyaltyTier_> {}
+export const LoyaltyTier: Schema.Schema<LoyaltyTier> = LoyaltyTier_.annotations({ identifier: "LoyaltyTier" })
+const EventCampaignLoyaltyTierCreatedData_ = L.object({ campaign: SimpleCampaign, loyalty_tier: LoyaltyTier })
+export interface EventCampaignLoyaltyTierCreatedData
+  extends Schema.Schema.Type<typeof EventCampaignLoyaltyTierCreatedData_> {}
+export const EventCampaignLoyaltyTierCreatedData: Schema.Schema<EventCampaignLoyaltyTierCreatedData> =
+  EventCampaignLoyaltyTierCreatedData_.annotations({ identifier: "EventCampaignLoyaltyTierCreatedData" })
+const EventCampaignLoyaltyTierDeletedData_ = L.object({ campaign: SimpleCampaign, loyalty_tier: LoyaltyTier })
+export interface EventCampaignLoyaltyTierDeletedData
+  extends Schema.Schema.Type<typeof EventCampaignLoyaltyTierDeletedData_> {}
+export const EventCampaignLoyaltyTierDeletedData: Schema.Schema<EventCampaignLoyaltyTierDeletedData> =
+  EventCampaignLoyaltyTierDeletedData_.annotations({ identifier: "EventCampaignLoyaltyTierDeletedData" })
+const EventCampaignLoyaltyTierUpdatedData_ = L.object({ campaign: SimpleCampaign, loyalty_tier: LoyaltyTier })
+export interface EventCampaignLoyaltyTierUpdatedData
+  extends Schema.Schema.Type<typeof EventCampaignLoyaltyTierUpdatedData_> {}
+export const EventCampaignLoyaltyTierUpdatedData: Schema.Schema<EventCampaignLoyaltyTierUpdatedData> =
+  EventCampaignLoyaltyTierUpdatedData_.annotations({ identifier: "EventCampaignLoyaltyTierUpdatedData" })
+const EventCampaignPromotionTier_ = L.object({ campaign: SimpleCampaign, promotion_tier: PromotionTier })
+export interface EventCampaignPromotionTier extends Schema.Schema.Type<typeof EventCampaignPromotionTier_> {}
+export const EventCampaignPromotionTier: Schema.Schema<EventCampaignPromotionTier> =
+  EventCampaignPromotionTier_.annotations({ identifier: "EventCampaignPromotionTier" })
+const EventCampaignPromotionTierCreatedData_ = EventCampaignPromotionTier
+export type EventCampaignPromotionTierCreatedData = Schema.Schema.Type<typeof EventCampaignPromotionTierCreatedData_>
+export const EventCampaignPromotionTierCreatedData: Schema.Schema<EventCampaignPromotionTierCreatedData> =
+  EventCampaignPromotionTierCreatedData_.annotations({ identifier: "EventCampaignPromotionTierCreatedData" })
+const EventCampaignPromotionTierDeletedData_ = EventCampaignPromotionTier
+export type EventCampaignPromotionTierDeletedData = Schema.Schema.Type<typeof EventCampaignPromotionTierDeletedData_>
+export const EventCampaignPromotionTierDeletedData: Schema.Schema<EventCampaignPromotionTierDeletedData> =
+  EventCampaignPromotionTierDeletedData_.annotations({ identifier: "EventCampaignPromotionTierDeletedData" })
+const EventCampaignPromotionTierDisabledData_ = EventCampaignPromotionTier
+export type EventCampaignPromotionTierDisabledData = Schema.Schema.Type<typeof EventCampaignPromotionTierDisabledData_>
+export const EventCampaignPromotionTierDisabledData: Schema.Schema<EventCampaignPromotionTierDisabledData> =
+  EventCampaignPromotionTierDisabledData_.annotations({ identifier: "EventCampaignPromotionTierDisabledData" })
+const EventCampaignPromotionTierEnabledData_ = EventCampaignPromotionTier
+export type EventCampaignPromotionTierEnabledData = Schema.Schema.Type<typeof EventCampaignPromotionTierEnabledData_>
+export const EventCampaignPromotionTierEnabledData: Schema.Schema<EventCampaignPromotionTierEnabledData> =
+  EventCampaignPromotionTierEnabledData_.annotations({ identifier: "EventCampaignPromotionTierEnabledData" })
+const EventCampaignPromotionTierUpdatedData_ = EventCampaignPromotionTier
+export type EventCampaignPromotionTierUpdatedData = Schema.Schema.Type<typeof EventCampaignPromotionTierUpdatedData_>
+export const EventCampaignPromotionTierUpdatedData: Schema.Schema<EventCampaignPromotionTierUpdatedData> =
+  EventCampaignPromotionTierUpdatedData_.annotations({ identifier: "EventCampaignPromotionTierUpdatedData" })
+const EventCampaignUpdatedData_ = L.object({ campaign: Campaign })
+export interface EventCampaignUpdatedData extends Schema.Schema.Type<typeof EventCampaignUpdatedData_> {}
+export const EventCampaignUpdatedData: Schema.Schema<EventCampaignUpdatedData> = EventCampaignUpdatedData_.annotations({
   identifier: "EventCampaignUpdatedData"
 })
-export const EventCampaignVouchersGenerationCompletedData = L.object({
+const EventCampaignVouchersGenerationCompletedData_ = L.object({
   campaign: SimpleCampaign,
   count: Schema.Number,
   completed_at: Schema.String
-}).annotations({ identifier: "EventCampaignVouchersGenerationCompletedData" })
-export const CustomerLoyalty = L.object({
+})
+export interface EventCampaignVouchersGenerationCompletedData
+  extends Schema.Schema.Type<typeof EventCampaignVouchersGenerationCompletedData_> {}
+export const EventCampaignVouchersGenerationCompletedData: Schema.Schema<EventCampaignVouchersGenerationCompletedData> =
+  EventCampaignVouchersGenerationCompletedData_.annotations({
+    identifier: "EventCampaignVouchersGenerationCompletedData"
+  })
+const CustomerLoyalty_ = L.object({
   points: Schema.Number,
   referred_customers: Schema.Number,
   campaigns: L.map(L.object({ points: Schema.Number, loyalty_tier: Schema.String, referred_customers: Schema.Number }))
-}).annotations({ identifier: "CustomerLoyalty" })
-export const CustomerReferrals = L.object({
+})
+export interface CustomerLoyalty extends Schema.Schema.Type<typeof CustomerLoyalty_> {}
+export const CustomerLoyalty: Schema.Schema<CustomerLoyalty> = CustomerLoyalty_.annotations({
+  identifier: "CustomerLoyalty"
+})
+const CustomerReferrals_ = L.object({
   total: Schema.Number,
   campaigns: Schema.Array(
     Schema.Union(
@@ -764,15 +979,23 @@ export const CustomerReferrals = L.object({
       Schema.String
     )
   )
-}).annotations({ identifier: "CustomerReferrals" })
-export const CustomerSummaryOrders = L.object({
+})
+export interface CustomerReferrals extends Schema.Schema.Type<typeof CustomerReferrals_> {}
+export const CustomerReferrals: Schema.Schema<CustomerReferrals> = CustomerReferrals_.annotations({
+  identifier: "CustomerReferrals"
+})
+const CustomerSummaryOrders_ = L.object({
   total_amount: Schema.Number,
   total_count: Schema.Number,
   average_amount: Schema.Number,
   last_order_amount: Schema.Number,
   last_order_date: Schema.String
-}).annotations({ identifier: "CustomerSummaryOrders" })
-export const CustomerSummaryRedemptions = L.object({
+})
+export interface CustomerSummaryOrders extends Schema.Schema.Type<typeof CustomerSummaryOrders_> {}
+export const CustomerSummaryOrders: Schema.Schema<CustomerSummaryOrders> = CustomerSummaryOrders_.annotations({
+  identifier: "CustomerSummaryOrders"
+})
+const CustomerSummaryRedemptions_ = L.object({
   total_redeemed: Schema.Number,
   total_failed: Schema.Number,
   total_succeeded: Schema.Number,
@@ -781,12 +1004,16 @@ export const CustomerSummaryRedemptions = L.object({
   total_rollback_succeeded: Schema.Number,
   gift: L.object({ redeemed_amount: Schema.Number, amount_to_go: Schema.Number }),
   loyalty_card: L.object({ redeemed_points: Schema.Number, points_to_go: Schema.Number })
-}).annotations({ identifier: "CustomerSummaryRedemptions" })
-export const CustomerSummary = L.object({
-  redemptions: CustomerSummaryRedemptions,
-  orders: CustomerSummaryOrders
-}).annotations({ identifier: "CustomerSummary" })
-export const CustomerWithSummaryLoyaltyReferrals = L.object({
+})
+export interface CustomerSummaryRedemptions extends Schema.Schema.Type<typeof CustomerSummaryRedemptions_> {}
+export const CustomerSummaryRedemptions: Schema.Schema<CustomerSummaryRedemptions> =
+  CustomerSummaryRedemptions_.annotations({ identifier: "CustomerSummaryRedemptions" })
+const CustomerSummary_ = L.object({ redemptions: CustomerSummaryRedemptions, orders: CustomerSummaryOrders })
+export interface CustomerSummary extends Schema.Schema.Type<typeof CustomerSummary_> {}
+export const CustomerSummary: Schema.Schema<CustomerSummary> = CustomerSummary_.annotations({
+  identifier: "CustomerSummary"
+})
+const CustomerWithSummaryLoyaltyReferrals_ = L.object({
   name: Schema.String,
   description: Schema.String,
   email: Schema.String,
@@ -811,19 +1038,29 @@ export const CustomerWithSummaryLoyaltyReferrals = L.object({
   updated_at: Schema.String,
   assets: L.object({ cockpit_url: Schema.String }),
   object: L.oneOf("customer")
-}).annotations({ identifier: "CustomerWithSummaryLoyaltyReferrals" })
-export const EventCustomerCreatedData = L.object({ customer: CustomerWithSummaryLoyaltyReferrals }).annotations({
+})
+export interface CustomerWithSummaryLoyaltyReferrals
+  extends Schema.Schema.Type<typeof CustomerWithSummaryLoyaltyReferrals_> {}
+export const CustomerWithSummaryLoyaltyReferrals: Schema.Schema<CustomerWithSummaryLoyaltyReferrals> =
+  CustomerWithSummaryLoyaltyReferrals_.annotations({ identifier: "CustomerWithSummaryLoyaltyReferrals" })
+const EventCustomerCreatedData_ = L.object({ customer: CustomerWithSummaryLoyaltyReferrals })
+export interface EventCustomerCreatedData extends Schema.Schema.Type<typeof EventCustomerCreatedData_> {}
+export const EventCustomerCreatedData: Schema.Schema<EventCustomerCreatedData> = EventCustomerCreatedData_.annotations({
   identifier: "EventCustomerCreatedData"
 })
-export const SimpleCustomerRequiredObjectType = L.object({
+const SimpleCustomerRequiredObjectType_ = L.object({
   id: Schema.String,
   name: Schema.String,
   email: Schema.String,
   source_id: Schema.String,
   metadata: L.AnyObject,
   object: Schema.String
-}).annotations({ identifier: "SimpleCustomerRequiredObjectType" })
-export const CustomEvent = L.object({
+})
+export interface SimpleCustomerRequiredObjectType
+  extends Schema.Schema.Type<typeof SimpleCustomerRequiredObjectType_> {}
+export const SimpleCustomerRequiredObjectType: Schema.Schema<SimpleCustomerRequiredObjectType> =
+  SimpleCustomerRequiredObjectType_.annotations({ identifier: "SimpleCustomerRequiredObjectType" })
+const CustomEvent_ = L.object({
   id: Schema.String,
   object: L.oneOf("event"),
   type: Schema.String,
@@ -832,8 +1069,10 @@ export const CustomEvent = L.object({
   loyalty: L.object({ code: Schema.String }),
   metadata: L.AnyObject,
   created_at: Schema.String
-}).annotations({ identifier: "CustomEvent" })
-export const PublicationsDistributionItemBase = L.object({
+})
+export interface CustomEvent extends Schema.Schema.Type<typeof CustomEvent_> {}
+export const CustomEvent: Schema.Schema<CustomEvent> = CustomEvent_.annotations({ identifier: "CustomEvent" })
+const PublicationsDistributionItemBase_ = L.object({
   id: Schema.String,
   object: L.oneOf("publication"),
   created_at: Schema.String,
@@ -845,19 +1084,29 @@ export const PublicationsDistributionItemBase = L.object({
   result: L.oneOf("SUCCESS"),
   customer: CustomerWithSummaryLoyaltyReferrals,
   vouchers_id: Schema.Array(Schema.String)
-}).annotations({ identifier: "PublicationsDistributionItemBase" })
-export const SimpleCustomEvent = L.object({ id: Schema.String, name: Schema.String }).annotations({
+})
+export interface PublicationsDistributionItemBase
+  extends Schema.Schema.Type<typeof PublicationsDistributionItemBase_> {}
+export const PublicationsDistributionItemBase: Schema.Schema<PublicationsDistributionItemBase> =
+  PublicationsDistributionItemBase_.annotations({ identifier: "PublicationsDistributionItemBase" })
+const SimpleCustomEvent_ = L.object({ id: Schema.String, name: Schema.String })
+export interface SimpleCustomEvent extends Schema.Schema.Type<typeof SimpleCustomEvent_> {}
+export const SimpleCustomEvent: Schema.Schema<SimpleCustomEvent> = SimpleCustomEvent_.annotations({
   identifier: "SimpleCustomEvent"
 })
-export const SimpleCustomer = L.object({
+const SimpleCustomer_ = L.object({
   id: Schema.String,
   name: Schema.String,
   email: Schema.String,
   source_id: Schema.String,
   metadata: L.AnyObject,
   object: L.oneOf("customer")
-}).annotations({ identifier: "SimpleCustomer" })
-export const EventCustomerCustomEventData = L.object({
+})
+export interface SimpleCustomer extends Schema.Schema.Type<typeof SimpleCustomer_> {}
+export const SimpleCustomer: Schema.Schema<SimpleCustomer> = SimpleCustomer_.annotations({
+  identifier: "SimpleCustomer"
+})
+const EventCustomerCustomEventData_ = L.object({
   event: CustomEvent,
   event_schema: SimpleCustomEvent,
   customer: SimpleCustomer,
@@ -867,11 +1116,16 @@ export const EventCustomerCustomEventData = L.object({
   voucher: SimpleVoucher,
   publication: PublicationsDistributionItemBase,
   promotion_tier: SimplePromotionTier
-}).annotations({ identifier: "EventCustomerCustomEventData" })
-export const EventCustomerDeletedData = L.object({ customer: CustomerWithSummaryLoyaltyReferrals }).annotations({
+})
+export interface EventCustomerCustomEventData extends Schema.Schema.Type<typeof EventCustomerCustomEventData_> {}
+export const EventCustomerCustomEventData: Schema.Schema<EventCustomerCustomEventData> =
+  EventCustomerCustomEventData_.annotations({ identifier: "EventCustomerCustomEventData" })
+const EventCustomerDeletedData_ = L.object({ customer: CustomerWithSummaryLoyaltyReferrals })
+export interface EventCustomerDeletedData extends Schema.Schema.Type<typeof EventCustomerDeletedData_> {}
+export const EventCustomerDeletedData: Schema.Schema<EventCustomerDeletedData> = EventCustomerDeletedData_.annotations({
   identifier: "EventCustomerDeletedData"
 })
-export const SimpleRedeemableHolder = L.object({
+const SimpleRedeemableHolder_ = L.object({
   id: Schema.String,
   created_at: Schema.String,
   redeemable_id: Schema.String,
@@ -883,55 +1137,87 @@ export const SimpleRedeemableHolder = L.object({
   customer_id: Schema.String,
   holder_role: L.oneOf("OWNER", "REFERRER", "REFEREE"),
   object: L.oneOf("redeemable_holder")
-}).annotations({ identifier: "SimpleRedeemableHolder" })
-export const EventCustomerHolderAssignmentCreatedData = L.object({
-  holder: SimpleRedeemableHolder,
-  voucher: SimpleVoucher,
-  campaign: SimpleCampaign,
-  customer: SimpleCustomer
-}).annotations({ identifier: "EventCustomerHolderAssignmentCreatedData" })
-export const EventCustomerHolderAssignmentDeletedData = L.object({
-  holder: SimpleRedeemableHolder,
-  voucher: SimpleVoucher,
-  campaign: SimpleCampaign,
-  customer: SimpleCustomer
-}).annotations({ identifier: "EventCustomerHolderAssignmentDeletedData" })
-export const EventCustomerLoyaltyTierDowngradedData = L.object({
-  customer: SimpleCustomer,
-  campaign: SimpleCampaign,
-  loyalty_tier_from: LoyaltyTier,
-  loyalty_tier_to: LoyaltyTier,
-  created_at: Schema.String
-}).annotations({ identifier: "EventCustomerLoyaltyTierDowngradedData" })
-export const EventCustomerLoyaltyTierJoinedData = L.object({
-  customer: SimpleCustomer,
-  campaign: SimpleCampaign,
-  loyalty_tier: LoyaltyTier,
-  created_at: Schema.String
-}).annotations({ identifier: "EventCustomerLoyaltyTierJoinedData" })
-export const EventCustomerLoyaltyTierLeftData = L.object({
-  customer: SimpleCustomer,
-  campaign: SimpleCampaign,
-  loyalty_tier: LoyaltyTier,
-  created_at: Schema.String
-}).annotations({ identifier: "EventCustomerLoyaltyTierLeftData" })
-export const EventCustomerLoyaltyTierProlongedData = L.object({
-  customer: SimpleCustomer,
-  campaign: SimpleCampaign,
-  loyalty_tier: LoyaltyTier,
-  created_at: Schema.String
-}).annotations({ identifier: "EventCustomerLoyaltyTierProlongedData" })
-export const EventCustomerLoyaltyTierUpgradedData = L.object({
-  customer: SimpleCustomer,
-  campaign: SimpleCampaign,
-  loyalty_tier_from: LoyaltyTier,
-  loyalty_tier_to: LoyaltyTier,
-  created_at: Schema.String
-}).annotations({ identifier: "EventCustomerLoyaltyTierUpgradedData" })
-export const CustomerId = L.object({ id: Schema.String, object: L.oneOf("customer") }).annotations({
-  identifier: "CustomerId"
 })
-export const OrderItemCalculated = L.object({
+export interface SimpleRedeemableHolder extends Schema.Schema.Type<typeof SimpleRedeemableHolder_> {}
+export const SimpleRedeemableHolder: Schema.Schema<SimpleRedeemableHolder> = SimpleRedeemableHolder_.annotations({
+  identifier: "SimpleRedeemableHolder"
+})
+const EventCustomerHolderAssignmentCreatedData_ = L.object({
+  holder: SimpleRedeemableHolder,
+  voucher: SimpleVoucher,
+  campaign: SimpleCampaign,
+  customer: SimpleCustomer
+})
+export interface EventCustomerHolderAssignmentCreatedData
+  extends Schema.Schema.Type<typeof EventCustomerHolderAssignmentCreatedData_> {}
+export const EventCustomerHolderAssignmentCreatedData: Schema.Schema<EventCustomerHolderAssignmentCreatedData> =
+  EventCustomerHolderAssignmentCreatedData_.annotations({ identifier: "EventCustomerHolderAssignmentCreatedData" })
+const EventCustomerHolderAssignmentDeletedData_ = L.object({
+  holder: SimpleRedeemableHolder,
+  voucher: SimpleVoucher,
+  campaign: SimpleCampaign,
+  customer: SimpleCustomer
+})
+export interface EventCustomerHolderAssignmentDeletedData
+  extends Schema.Schema.Type<typeof EventCustomerHolderAssignmentDeletedData_> {}
+export const EventCustomerHolderAssignmentDeletedData: Schema.Schema<EventCustomerHolderAssignmentDeletedData> =
+  EventCustomerHolderAssignmentDeletedData_.annotations({ identifier: "EventCustomerHolderAssignmentDeletedData" })
+const EventCustomerLoyaltyTierDowngradedData_ = L.object({
+  customer: SimpleCustomer,
+  campaign: SimpleCampaign,
+  loyalty_tier_from: LoyaltyTier,
+  loyalty_tier_to: LoyaltyTier,
+  created_at: Schema.String
+})
+export interface EventCustomerLoyaltyTierDowngradedData
+  extends Schema.Schema.Type<typeof EventCustomerLoyaltyTierDowngradedData_> {}
+export const EventCustomerLoyaltyTierDowngradedData: Schema.Schema<EventCustomerLoyaltyTierDowngradedData> =
+  EventCustomerLoyaltyTierDowngradedData_.annotations({ identifier: "EventCustomerLoyaltyTierDowngradedData" })
+const EventCustomerLoyaltyTierJoinedData_ = L.object({
+  customer: SimpleCustomer,
+  campaign: SimpleCampaign,
+  loyalty_tier: LoyaltyTier,
+  created_at: Schema.String
+})
+export interface EventCustomerLoyaltyTierJoinedData
+  extends Schema.Schema.Type<typeof EventCustomerLoyaltyTierJoinedData_> {}
+export const EventCustomerLoyaltyTierJoinedData: Schema.Schema<EventCustomerLoyaltyTierJoinedData> =
+  EventCustomerLoyaltyTierJoinedData_.annotations({ identifier: "EventCustomerLoyaltyTierJoinedData" })
+const EventCustomerLoyaltyTierLeftData_ = L.object({
+  customer: SimpleCustomer,
+  campaign: SimpleCampaign,
+  loyalty_tier: LoyaltyTier,
+  created_at: Schema.String
+})
+export interface EventCustomerLoyaltyTierLeftData
+  extends Schema.Schema.Type<typeof EventCustomerLoyaltyTierLeftData_> {}
+export const EventCustomerLoyaltyTierLeftData: Schema.Schema<EventCustomerLoyaltyTierLeftData> =
+  EventCustomerLoyaltyTierLeftData_.annotations({ identifier: "EventCustomerLoyaltyTierLeftData" })
+const EventCustomerLoyaltyTierProlongedData_ = L.object({
+  customer: SimpleCustomer,
+  campaign: SimpleCampaign,
+  loyalty_tier: LoyaltyTier,
+  created_at: Schema.String
+})
+export interface EventCustomerLoyaltyTierProlongedData
+  extends Schema.Schema.Type<typeof EventCustomerLoyaltyTierProlongedData_> {}
+export const EventCustomerLoyaltyTierProlongedData: Schema.Schema<EventCustomerLoyaltyTierProlongedData> =
+  EventCustomerLoyaltyTierProlongedData_.annotations({ identifier: "EventCustomerLoyaltyTierProlongedData" })
+const EventCustomerLoyaltyTierUpgradedData_ = L.object({
+  customer: SimpleCustomer,
+  campaign: SimpleCampaign,
+  loyalty_tier_from: LoyaltyTier,
+  loyalty_tier_to: LoyaltyTier,
+  created_at: Schema.String
+})
+export interface EventCustomerLoyaltyTierUpgradedData
+  extends Schema.Schema.Type<typeof EventCustomerLoyaltyTierUpgradedData_> {}
+export const EventCustomerLoyaltyTierUpgradedData: Schema.Schema<EventCustomerLoyaltyTierUpgradedData> =
+  EventCustomerLoyaltyTierUpgradedData_.annotations({ identifier: "EventCustomerLoyaltyTierUpgradedData" })
+const CustomerId_ = L.object({ id: Schema.String, object: L.oneOf("customer") })
+export interface CustomerId extends Schema.Schema.Type<typeof CustomerId_> {}
+export const CustomerId: Schema.Schema<CustomerId> = CustomerId_.annotations({ identifier: "CustomerId" })
+const OrderItemCalculated_ = L.object({
   id: Schema.String,
   sku_id: Schema.String,
   product_id: Schema.String,
@@ -951,8 +1237,12 @@ export const OrderItemCalculated = L.object({
   subtotal_amount: Schema.Number,
   object: L.oneOf("order_item"),
   metadata: L.AnyObject
-}).annotations({ identifier: "OrderItemCalculated" })
-export const OrderRedemptions = L.object({
+})
+export interface OrderItemCalculated extends Schema.Schema.Type<typeof OrderItemCalculated_> {}
+export const OrderItemCalculated: Schema.Schema<OrderItemCalculated> = OrderItemCalculated_.annotations({
+  identifier: "OrderItemCalculated"
+})
+const OrderRedemptions_ = L.object({
   date: Schema.String,
   rollback_id: Schema.String,
   rollback_date: Schema.String,
@@ -961,12 +1251,19 @@ export const OrderRedemptions = L.object({
   related_object_parent_id: Schema.String,
   stacked: Schema.Array(Schema.String),
   rollback_stacked: Schema.Array(Schema.String)
-}).annotations({ identifier: "OrderRedemptions" })
-export const ReferrerId = CustomerId.annotations({ identifier: "ReferrerId" })
-export const ReferrerWithSummaryLoyaltyReferrals = CustomerWithSummaryLoyaltyReferrals.annotations({
-  identifier: "ReferrerWithSummaryLoyaltyReferrals"
 })
-export const OrderCalculated = L.object({
+export interface OrderRedemptions extends Schema.Schema.Type<typeof OrderRedemptions_> {}
+export const OrderRedemptions: Schema.Schema<OrderRedemptions> = OrderRedemptions_.annotations({
+  identifier: "OrderRedemptions"
+})
+const ReferrerId_ = CustomerId
+export type ReferrerId = Schema.Schema.Type<typeof ReferrerId_>
+export const ReferrerId: Schema.Schema<ReferrerId> = ReferrerId_.annotations({ identifier: "ReferrerId" })
+const ReferrerWithSummaryLoyaltyReferrals_ = CustomerWithSummaryLoyaltyReferrals
+export type ReferrerWithSummaryLoyaltyReferrals = Schema.Schema.Type<typeof ReferrerWithSummaryLoyaltyReferrals_>
+export const ReferrerWithSummaryLoyaltyReferrals: Schema.Schema<ReferrerWithSummaryLoyaltyReferrals> =
+  ReferrerWithSummaryLoyaltyReferrals_.annotations({ identifier: "ReferrerWithSummaryLoyaltyReferrals" })
+const OrderCalculated_ = L.object({
   id: Schema.String,
   source_id: Schema.String,
   created_at: Schema.String,
@@ -989,35 +1286,69 @@ export const OrderCalculated = L.object({
   redemptions: L.map(OrderRedemptions),
   customer: Schema.Union(CustomerWithSummaryLoyaltyReferrals, CustomerId),
   referrer: Schema.Union(ReferrerWithSummaryLoyaltyReferrals, ReferrerId)
-}).annotations({ identifier: "OrderCalculated" })
-export const _4_obj_reward_object_parameters_CAMPAIGN_DISCOUNT_COUPONS = L.object({
+})
+export interface OrderCalculated extends Schema.Schema.Type<typeof OrderCalculated_> {}
+export const OrderCalculated: Schema.Schema<OrderCalculated> = OrderCalculated_.annotations({
+  identifier: "OrderCalculated"
+})
+const _4_obj_reward_object_parameters_CAMPAIGN_DISCOUNT_COUPONS_ = L.object({
   id: Schema.String,
   type: L.oneOf("DISCOUNT_COUPONS")
-}).annotations({ identifier: "4_obj_reward_object_parameters_CAMPAIGN_DISCOUNT_COUPONS" })
-export const _4_obj_reward_object_parameters_CAMPAIGN_GIFT_VOUCHERS = L.object({
+})
+export interface _4_obj_reward_object_parameters_CAMPAIGN_DISCOUNT_COUPONS
+  extends Schema.Schema.Type<typeof _4_obj_reward_object_parameters_CAMPAIGN_DISCOUNT_COUPONS_> {}
+export const _4_obj_reward_object_parameters_CAMPAIGN_DISCOUNT_COUPONS: Schema.Schema<_4_obj_reward_object_parameters_CAMPAIGN_DISCOUNT_COUPONS> =
+  _4_obj_reward_object_parameters_CAMPAIGN_DISCOUNT_COUPONS_.annotations({
+    identifier: "4_obj_reward_object_parameters_CAMPAIGN_DISCOUNT_COUPONS"
+  })
+const _4_obj_reward_object_parameters_CAMPAIGN_GIFT_VOUCHERS_ = L.object({
   id: Schema.String,
   balance: Schema.Number,
   type: L.oneOf("GIFT_VOUCHERS")
-}).annotations({ identifier: "4_obj_reward_object_parameters_CAMPAIGN_GIFT_VOUCHERS" })
-export const _4_obj_reward_object_parameters_CAMPAIGN_LOYALTY_PROGRAM = L.object({
+})
+export interface _4_obj_reward_object_parameters_CAMPAIGN_GIFT_VOUCHERS
+  extends Schema.Schema.Type<typeof _4_obj_reward_object_parameters_CAMPAIGN_GIFT_VOUCHERS_> {}
+export const _4_obj_reward_object_parameters_CAMPAIGN_GIFT_VOUCHERS: Schema.Schema<_4_obj_reward_object_parameters_CAMPAIGN_GIFT_VOUCHERS> =
+  _4_obj_reward_object_parameters_CAMPAIGN_GIFT_VOUCHERS_.annotations({
+    identifier: "4_obj_reward_object_parameters_CAMPAIGN_GIFT_VOUCHERS"
+  })
+const _4_obj_reward_object_parameters_CAMPAIGN_LOYALTY_PROGRAM_ = L.object({
   id: Schema.String,
   balance: Schema.Number,
   type: L.oneOf("LOYALTY_PROGRAM")
-}).annotations({ identifier: "4_obj_reward_object_parameters_CAMPAIGN_LOYALTY_PROGRAM" })
-export const _4_obj_reward_object_parameters_CAMPAIGN = L.object({
+})
+export interface _4_obj_reward_object_parameters_CAMPAIGN_LOYALTY_PROGRAM
+  extends Schema.Schema.Type<typeof _4_obj_reward_object_parameters_CAMPAIGN_LOYALTY_PROGRAM_> {}
+export const _4_obj_reward_object_parameters_CAMPAIGN_LOYALTY_PROGRAM: Schema.Schema<_4_obj_reward_object_parameters_CAMPAIGN_LOYALTY_PROGRAM> =
+  _4_obj_reward_object_parameters_CAMPAIGN_LOYALTY_PROGRAM_.annotations({
+    identifier: "4_obj_reward_object_parameters_CAMPAIGN_LOYALTY_PROGRAM"
+  })
+const _4_obj_reward_object_parameters_CAMPAIGN_ = L.object({
   campaign: Schema.Union(
     _4_obj_reward_object_parameters_CAMPAIGN_DISCOUNT_COUPONS,
     _4_obj_reward_object_parameters_CAMPAIGN_GIFT_VOUCHERS,
     _4_obj_reward_object_parameters_CAMPAIGN_LOYALTY_PROGRAM
   )
-}).annotations({ identifier: "4_obj_reward_object_parameters_CAMPAIGN" })
-export const _4_obj_reward_object_parameters_COIN = L.object({
+})
+export interface _4_obj_reward_object_parameters_CAMPAIGN
+  extends Schema.Schema.Type<typeof _4_obj_reward_object_parameters_CAMPAIGN_> {}
+export const _4_obj_reward_object_parameters_CAMPAIGN: Schema.Schema<_4_obj_reward_object_parameters_CAMPAIGN> =
+  _4_obj_reward_object_parameters_CAMPAIGN_.annotations({ identifier: "4_obj_reward_object_parameters_CAMPAIGN" })
+const _4_obj_reward_object_parameters_COIN_ = L.object({
   coin: L.object({ exchange_ratio: Schema.Number, points_ratio: Schema.Number })
-}).annotations({ identifier: "4_obj_reward_object_parameters_COIN" })
-export const _4_obj_reward_object_parameters_MATERIAL = L.object({
+})
+export interface _4_obj_reward_object_parameters_COIN
+  extends Schema.Schema.Type<typeof _4_obj_reward_object_parameters_COIN_> {}
+export const _4_obj_reward_object_parameters_COIN: Schema.Schema<_4_obj_reward_object_parameters_COIN> =
+  _4_obj_reward_object_parameters_COIN_.annotations({ identifier: "4_obj_reward_object_parameters_COIN" })
+const _4_obj_reward_object_parameters_MATERIAL_ = L.object({
   product: L.object({ id: Schema.String, sku_id: Schema.String })
-}).annotations({ identifier: "4_obj_reward_object_parameters_MATERIAL" })
-export const Sku = L.object({
+})
+export interface _4_obj_reward_object_parameters_MATERIAL
+  extends Schema.Schema.Type<typeof _4_obj_reward_object_parameters_MATERIAL_> {}
+export const _4_obj_reward_object_parameters_MATERIAL: Schema.Schema<_4_obj_reward_object_parameters_MATERIAL> =
+  _4_obj_reward_object_parameters_MATERIAL_.annotations({ identifier: "4_obj_reward_object_parameters_MATERIAL" })
+const Sku_ = L.object({
   id: Schema.String,
   source_id: Schema.String,
   product_id: Schema.String,
@@ -1030,14 +1361,20 @@ export const Sku = L.object({
   created_at: Schema.String,
   updated_at: Schema.String,
   object: L.oneOf("sku")
-}).annotations({ identifier: "Sku" })
-export const SkusListForProduct = L.object({
+})
+export interface Sku extends Schema.Schema.Type<typeof Sku_> {}
+export const Sku: Schema.Schema<Sku> = Sku_.annotations({ identifier: "Sku" })
+const SkusListForProduct_ = L.object({
   object: Schema.String,
   data_ref: Schema.String,
   data: Schema.Array(Sku),
   total: Schema.Number
-}).annotations({ identifier: "SkusListForProduct" })
-export const Product = L.object({
+})
+export interface SkusListForProduct extends Schema.Schema.Type<typeof SkusListForProduct_> {}
+export const SkusListForProduct: Schema.Schema<SkusListForProduct> = SkusListForProduct_.annotations({
+  identifier: "SkusListForProduct"
+})
+const Product_ = L.object({
   id: Schema.String,
   source_id: Schema.String,
   name: Schema.String,
@@ -1049,12 +1386,16 @@ export const Product = L.object({
   updated_at: Schema.String,
   object: L.oneOf("product"),
   skus: SkusListForProduct
-}).annotations({ identifier: "Product" })
-export const VoucherAssets = L.object({
+})
+export interface Product extends Schema.Schema.Type<typeof Product_> {}
+export const Product: Schema.Schema<Product> = Product_.annotations({ identifier: "Product" })
+const VoucherAssets_ = L.object({
   qr: L.object({ id: Schema.String, url: Schema.String }),
   barcode: L.object({ id: Schema.String, url: Schema.String })
-}).annotations({ identifier: "VoucherAssets" })
-export const Voucher = L.object({
+})
+export interface VoucherAssets extends Schema.Schema.Type<typeof VoucherAssets_> {}
+export const VoucherAssets: Schema.Schema<VoucherAssets> = VoucherAssets_.annotations({ identifier: "VoucherAssets" })
+const Voucher_ = L.object({
   id: Schema.String,
   code: Schema.String,
   campaign: Schema.String,
@@ -1103,8 +1444,10 @@ export const Voucher = L.object({
     object: Schema.String,
     url: Schema.String
   })
-}).annotations({ identifier: "Voucher" })
-export const RedemptionRewardResult = L.object({
+})
+export interface Voucher extends Schema.Schema.Type<typeof Voucher_> {}
+export const Voucher: Schema.Schema<Voucher> = Voucher_.annotations({ identifier: "Voucher" })
+const RedemptionRewardResult_ = L.object({
   customer: SimpleCustomer,
   assignment_id: Schema.String,
   voucher: Voucher,
@@ -1123,8 +1466,12 @@ export const RedemptionRewardResult = L.object({
   ),
   metadata: L.AnyObject,
   type: L.oneOf("CAMPAIGN", "COIN", "MATERIAL")
-}).annotations({ identifier: "RedemptionRewardResult" })
-export const RedemptionInternal = L.object({
+})
+export interface RedemptionRewardResult extends Schema.Schema.Type<typeof RedemptionRewardResult_> {}
+export const RedemptionRewardResult: Schema.Schema<RedemptionRewardResult> = RedemptionRewardResult_.annotations({
+  identifier: "RedemptionRewardResult"
+})
+const RedemptionInternal_ = L.object({
   id: Schema.String,
   object: Schema.String,
   created_at: Schema.String,
@@ -1155,8 +1502,12 @@ export const RedemptionInternal = L.object({
   campaign_name: Schema.String,
   voucher: Voucher,
   promotion_tier: PromotionTier
-}).annotations({ identifier: "RedemptionInternal" })
-export const EventCustomerOrderCanceledData = L.object({
+})
+export interface RedemptionInternal extends Schema.Schema.Type<typeof RedemptionInternal_> {}
+export const RedemptionInternal: Schema.Schema<RedemptionInternal> = RedemptionInternal_.annotations({
+  identifier: "RedemptionInternal"
+})
+const EventCustomerOrderCanceledData_ = L.object({
   customer: SimpleCustomer,
   referrer: SimpleCustomer,
   order: OrderCalculated,
@@ -1165,8 +1516,11 @@ export const EventCustomerOrderCanceledData = L.object({
   voucher: SimpleVoucher,
   publication: PublicationsDistributionItemBase,
   promotion_tier: SimplePromotionTier
-}).annotations({ identifier: "EventCustomerOrderCanceledData" })
-export const EventCustomerOrderCreatedData = L.object({
+})
+export interface EventCustomerOrderCanceledData extends Schema.Schema.Type<typeof EventCustomerOrderCanceledData_> {}
+export const EventCustomerOrderCanceledData: Schema.Schema<EventCustomerOrderCanceledData> =
+  EventCustomerOrderCanceledData_.annotations({ identifier: "EventCustomerOrderCanceledData" })
+const EventCustomerOrderCreatedData_ = L.object({
   customer: SimpleCustomer,
   referrer: SimpleCustomer,
   order: OrderCalculated,
@@ -1175,8 +1529,11 @@ export const EventCustomerOrderCreatedData = L.object({
   voucher: SimpleVoucher,
   publication: PublicationsDistributionItemBase,
   promotion_tier: SimplePromotionTier
-}).annotations({ identifier: "EventCustomerOrderCreatedData" })
-export const EventCustomerOrderPaidData = L.object({
+})
+export interface EventCustomerOrderCreatedData extends Schema.Schema.Type<typeof EventCustomerOrderCreatedData_> {}
+export const EventCustomerOrderCreatedData: Schema.Schema<EventCustomerOrderCreatedData> =
+  EventCustomerOrderCreatedData_.annotations({ identifier: "EventCustomerOrderCreatedData" })
+const EventCustomerOrderPaidData_ = L.object({
   customer: SimpleCustomer,
   referrer: SimpleCustomer,
   order: OrderCalculated,
@@ -1185,8 +1542,11 @@ export const EventCustomerOrderPaidData = L.object({
   voucher: SimpleVoucher,
   publication: PublicationsDistributionItemBase,
   promotion_tier: SimplePromotionTier
-}).annotations({ identifier: "EventCustomerOrderPaidData" })
-export const EventCustomerOrderUpdatedData = L.object({
+})
+export interface EventCustomerOrderPaidData extends Schema.Schema.Type<typeof EventCustomerOrderPaidData_> {}
+export const EventCustomerOrderPaidData: Schema.Schema<EventCustomerOrderPaidData> =
+  EventCustomerOrderPaidData_.annotations({ identifier: "EventCustomerOrderPaidData" })
+const EventCustomerOrderUpdatedData_ = L.object({
   customer: SimpleCustomer,
   referrer: SimpleCustomer,
   order: OrderCalculated,
@@ -1195,8 +1555,11 @@ export const EventCustomerOrderUpdatedData = L.object({
   voucher: SimpleVoucher,
   publication: PublicationsDistributionItemBase,
   promotion_tier: SimplePromotionTier
-}).annotations({ identifier: "EventCustomerOrderUpdatedData" })
-export const PublicationsVoucher = L.object({
+})
+export interface EventCustomerOrderUpdatedData extends Schema.Schema.Type<typeof EventCustomerOrderUpdatedData_> {}
+export const EventCustomerOrderUpdatedData: Schema.Schema<EventCustomerOrderUpdatedData> =
+  EventCustomerOrderUpdatedData_.annotations({ identifier: "EventCustomerOrderUpdatedData" })
+const PublicationsVoucher_ = L.object({
   id: Schema.String,
   object: L.oneOf("publication"),
   created_at: Schema.String,
@@ -1209,14 +1572,22 @@ export const PublicationsVoucher = L.object({
   customer: CustomerWithSummaryLoyaltyReferrals,
   vouchers_id: Schema.Array(Schema.String),
   voucher: Voucher
-}).annotations({ identifier: "PublicationsVoucher" })
-export const EventCustomerPublicationSucceededData = L.object({
+})
+export interface PublicationsVoucher extends Schema.Schema.Type<typeof PublicationsVoucher_> {}
+export const PublicationsVoucher: Schema.Schema<PublicationsVoucher> = PublicationsVoucher_.annotations({
+  identifier: "PublicationsVoucher"
+})
+const EventCustomerPublicationSucceededData_ = L.object({
   customer: SimpleCustomer,
   campaign: SimpleCampaign,
   publication: PublicationsVoucher,
   voucher: SimpleVoucher
-}).annotations({ identifier: "EventCustomerPublicationSucceededData" })
-export const SimpleOrderItem = L.object({
+})
+export interface EventCustomerPublicationSucceededData
+  extends Schema.Schema.Type<typeof EventCustomerPublicationSucceededData_> {}
+export const EventCustomerPublicationSucceededData: Schema.Schema<EventCustomerPublicationSucceededData> =
+  EventCustomerPublicationSucceededData_.annotations({ identifier: "EventCustomerPublicationSucceededData" })
+const SimpleOrderItem_ = L.object({
   object: L.oneOf("order_item"),
   source_id: Schema.String,
   related_object: L.oneOf("product", "sku"),
@@ -1229,8 +1600,12 @@ export const SimpleOrderItem = L.object({
   applied_discount_amount: Schema.Number,
   price: Schema.Number,
   subtotal_amount: Schema.Number
-}).annotations({ identifier: "SimpleOrderItem" })
-export const SimpleOrder = L.object({
+})
+export interface SimpleOrderItem extends Schema.Schema.Type<typeof SimpleOrderItem_> {}
+export const SimpleOrderItem: Schema.Schema<SimpleOrderItem> = SimpleOrderItem_.annotations({
+  identifier: "SimpleOrderItem"
+})
+const SimpleOrder_ = L.object({
   id: Schema.String,
   source_id: Schema.String,
   status: L.oneOf("CREATED", "PAID", "CANCELED", "FULFILLED"),
@@ -1247,21 +1622,27 @@ export const SimpleOrder = L.object({
   items: Schema.Array(SimpleOrderItem),
   metadata: L.AnyObject,
   object: L.oneOf("order")
-}).annotations({ identifier: "SimpleOrder" })
-export const SimplePromotionStack = L.object({
+})
+export interface SimpleOrder extends Schema.Schema.Type<typeof SimpleOrder_> {}
+export const SimpleOrder: Schema.Schema<SimpleOrder> = SimpleOrder_.annotations({ identifier: "SimpleOrder" })
+const SimplePromotionStack_ = L.object({
   id: Schema.String,
   name: Schema.String,
   category_id: Schema.String,
   campaign: L.object({ id: Schema.String }),
   tiers: L.object({ ids: Schema.Array(Schema.String), hierarchy_mode: L.oneOf("MANUAL") })
-}).annotations({ identifier: "SimplePromotionStack" })
-export const SimpleProduct = L.object({ id: Schema.String, source_id: Schema.String, name: Schema.String }).annotations(
-  { identifier: "SimpleProduct" }
-)
-export const SimpleSku = L.object({ id: Schema.String, source_id: Schema.String, sku: Schema.String }).annotations({
-  identifier: "SimpleSku"
 })
-export const SimpleRedemptionRewardResult = L.object({
+export interface SimplePromotionStack extends Schema.Schema.Type<typeof SimplePromotionStack_> {}
+export const SimplePromotionStack: Schema.Schema<SimplePromotionStack> = SimplePromotionStack_.annotations({
+  identifier: "SimplePromotionStack"
+})
+const SimpleProduct_ = L.object({ id: Schema.String, source_id: Schema.String, name: Schema.String })
+export interface SimpleProduct extends Schema.Schema.Type<typeof SimpleProduct_> {}
+export const SimpleProduct: Schema.Schema<SimpleProduct> = SimpleProduct_.annotations({ identifier: "SimpleProduct" })
+const SimpleSku_ = L.object({ id: Schema.String, source_id: Schema.String, sku: Schema.String })
+export interface SimpleSku extends Schema.Schema.Type<typeof SimpleSku_> {}
+export const SimpleSku: Schema.Schema<SimpleSku> = SimpleSku_.annotations({ identifier: "SimpleSku" })
+const SimpleRedemptionRewardResult_ = L.object({
   customer: SimpleCustomer,
   assignment_id: Schema.String,
   voucher: SimpleVoucher,
@@ -1280,8 +1661,11 @@ export const SimpleRedemptionRewardResult = L.object({
   ),
   metadata: L.AnyObject,
   type: L.oneOf("CAMPAIGN", "COIN", "MATERIAL")
-}).annotations({ identifier: "SimpleRedemptionRewardResult" })
-export const SimpleRedemption = L.object({
+})
+export interface SimpleRedemptionRewardResult extends Schema.Schema.Type<typeof SimpleRedemptionRewardResult_> {}
+export const SimpleRedemptionRewardResult: Schema.Schema<SimpleRedemptionRewardResult> =
+  SimpleRedemptionRewardResult_.annotations({ identifier: "SimpleRedemptionRewardResult" })
+const SimpleRedemption_ = L.object({
   id: Schema.String,
   customer_id: Schema.String,
   tracking_id: Schema.String,
@@ -1301,8 +1685,12 @@ export const SimpleRedemption = L.object({
   reason: Schema.String,
   channel: L.object({ channel_id: Schema.String, channel_type: L.oneOf("API", "AUTO_REDEEM", "USER") }),
   object: Schema.String
-}).annotations({ identifier: "SimpleRedemption" })
-export const EventCustomerRedemptionRollbackSucceededData = L.object({
+})
+export interface SimpleRedemption extends Schema.Schema.Type<typeof SimpleRedemption_> {}
+export const SimpleRedemption: Schema.Schema<SimpleRedemption> = SimpleRedemption_.annotations({
+  identifier: "SimpleRedemption"
+})
+const EventCustomerRedemptionRollbackSucceededData_ = L.object({
   customer: SimpleCustomer,
   order: SimpleOrder,
   campaign: SimpleCampaign,
@@ -1312,8 +1700,14 @@ export const EventCustomerRedemptionRollbackSucceededData = L.object({
   promotion_stack: SimplePromotionStack,
   redemption: SimpleRedemption,
   redemption_rollback: SimpleRedemption
-}).annotations({ identifier: "EventCustomerRedemptionRollbackSucceededData" })
-export const EventCustomerRedemption = L.object({
+})
+export interface EventCustomerRedemptionRollbackSucceededData
+  extends Schema.Schema.Type<typeof EventCustomerRedemptionRollbackSucceededData_> {}
+export const EventCustomerRedemptionRollbackSucceededData: Schema.Schema<EventCustomerRedemptionRollbackSucceededData> =
+  EventCustomerRedemptionRollbackSucceededData_.annotations({
+    identifier: "EventCustomerRedemptionRollbackSucceededData"
+  })
+const EventCustomerRedemption_ = L.object({
   customer: SimpleCustomer,
   order: SimpleOrder,
   campaign: SimpleCampaign,
@@ -1322,11 +1716,16 @@ export const EventCustomerRedemption = L.object({
   promotion_tier: SimplePromotionTier,
   promotion_stack: SimplePromotionStack,
   redemption: SimpleRedemption
-}).annotations({ identifier: "EventCustomerRedemption" })
-export const EventCustomerRedemptionSucceededData = EventCustomerRedemption.annotations({
-  identifier: "EventCustomerRedemptionSucceededData"
 })
-export const RewardAssignment = L.object({
+export interface EventCustomerRedemption extends Schema.Schema.Type<typeof EventCustomerRedemption_> {}
+export const EventCustomerRedemption: Schema.Schema<EventCustomerRedemption> = EventCustomerRedemption_.annotations({
+  identifier: "EventCustomerRedemption"
+})
+const EventCustomerRedemptionSucceededData_ = EventCustomerRedemption
+export type EventCustomerRedemptionSucceededData = Schema.Schema.Type<typeof EventCustomerRedemptionSucceededData_>
+export const EventCustomerRedemptionSucceededData: Schema.Schema<EventCustomerRedemptionSucceededData> =
+  EventCustomerRedemptionSucceededData_.annotations({ identifier: "EventCustomerRedemptionSucceededData" })
+const RewardAssignment_ = L.object({
   id: Schema.String,
   reward_id: Schema.String,
   created_at: Schema.String,
@@ -1335,8 +1734,12 @@ export const RewardAssignment = L.object({
   related_object_id: Schema.String,
   related_object_type: L.oneOf("campaign"),
   parameters: L.object({ loyalty: L.object({ points: Schema.Number }) })
-}).annotations({ identifier: "RewardAssignment" })
-export const RewardRedemption = L.object({
+})
+export interface RewardAssignment extends Schema.Schema.Type<typeof RewardAssignment_> {}
+export const RewardAssignment: Schema.Schema<RewardAssignment> = RewardAssignment_.annotations({
+  identifier: "RewardAssignment"
+})
+const RewardRedemption_ = L.object({
   id: Schema.String,
   state: L.oneOf("COMPLETED", "CREATED", "PENDING", "ROLLEDBACK"),
   created_at: Schema.String,
@@ -1347,8 +1750,12 @@ export const RewardRedemption = L.object({
   reward_assignment_id: Schema.String,
   source_id: Schema.String,
   source_type: Schema.String
-}).annotations({ identifier: "RewardRedemption" })
-export const EventCustomerRewardRedemptionsCompletedData = L.object({
+})
+export interface RewardRedemption extends Schema.Schema.Type<typeof RewardRedemption_> {}
+export const RewardRedemption: Schema.Schema<RewardRedemption> = RewardRedemption_.annotations({
+  identifier: "RewardRedemption"
+})
+const EventCustomerRewardRedemptionsCompletedData_ = L.object({
   customer: SimpleCustomer,
   holder: SimpleCustomer,
   voucher: SimpleVoucher,
@@ -1359,8 +1766,14 @@ export const EventCustomerRewardRedemptionsCompletedData = L.object({
   source: L.object({ id: Schema.String, type: Schema.String }),
   balance: L.object({ amount: Schema.Number }),
   publication: PublicationsVoucher
-}).annotations({ identifier: "EventCustomerRewardRedemptionsCompletedData" })
-export const EventCustomerRewardRedemptionsBase = L.object({
+})
+export interface EventCustomerRewardRedemptionsCompletedData
+  extends Schema.Schema.Type<typeof EventCustomerRewardRedemptionsCompletedData_> {}
+export const EventCustomerRewardRedemptionsCompletedData: Schema.Schema<EventCustomerRewardRedemptionsCompletedData> =
+  EventCustomerRewardRedemptionsCompletedData_.annotations({
+    identifier: "EventCustomerRewardRedemptionsCompletedData"
+  })
+const EventCustomerRewardRedemptionsBase_ = L.object({
   customer: SimpleCustomer,
   holder: SimpleCustomer,
   voucher: SimpleVoucher,
@@ -1370,8 +1783,12 @@ export const EventCustomerRewardRedemptionsBase = L.object({
   reward_assignment: RewardAssignment,
   source: L.object({ id: Schema.String, type: Schema.String }),
   balance: L.object({ amount: Schema.Number })
-}).annotations({ identifier: "EventCustomerRewardRedemptionsBase" })
-export const SimpleReferralTier = L.object({
+})
+export interface EventCustomerRewardRedemptionsBase
+  extends Schema.Schema.Type<typeof EventCustomerRewardRedemptionsBase_> {}
+export const EventCustomerRewardRedemptionsBase: Schema.Schema<EventCustomerRewardRedemptionsBase> =
+  EventCustomerRewardRedemptionsBase_.annotations({ identifier: "EventCustomerRewardRedemptionsBase" })
+const SimpleReferralTier_ = L.object({
   id: Schema.String,
   campaign_id: Schema.String,
   banner: Schema.String,
@@ -1381,13 +1798,15 @@ export const SimpleReferralTier = L.object({
     custom_event: L.object({ id: Schema.String }),
     distribution: L.object({ id: Schema.String })
   })
-}).annotations({ identifier: "SimpleReferralTier" })
-export const SimpleSegment = L.object({
-  id: Schema.String,
-  name: Schema.String,
-  object: L.oneOf("segment")
-}).annotations({ identifier: "SimpleSegment" })
-export const EventCustomerRewardedData = L.object({
+})
+export interface SimpleReferralTier extends Schema.Schema.Type<typeof SimpleReferralTier_> {}
+export const SimpleReferralTier: Schema.Schema<SimpleReferralTier> = SimpleReferralTier_.annotations({
+  identifier: "SimpleReferralTier"
+})
+const SimpleSegment_ = L.object({ id: Schema.String, name: Schema.String, object: L.oneOf("segment") })
+export interface SimpleSegment extends Schema.Schema.Type<typeof SimpleSegment_> {}
+export const SimpleSegment: Schema.Schema<SimpleSegment> = SimpleSegment_.annotations({ identifier: "SimpleSegment" })
+const EventCustomerRewardedData_ = L.object({
   customer: SimpleCustomer,
   holder: SimpleCustomer,
   voucher: SimpleVoucher,
@@ -1398,8 +1817,11 @@ export const EventCustomerRewardedData = L.object({
   balance: L.object({ amount: Schema.Number, points: Schema.Number }),
   custom_event: CustomEvent,
   customer_event: L.object({ segment: SimpleSegment, event_type: Schema.String })
-}).annotations({ identifier: "EventCustomerRewardedData" })
-export const EarningRule = L.object({
+})
+export interface EventCustomerRewardedData extends Schema.Schema.Type<typeof EventCustomerRewardedData_> {}
+export const EventCustomerRewardedData: Schema.Schema<EventCustomerRewardedData> =
+  EventCustomerRewardedData_.annotations({ identifier: "EventCustomerRewardedData" })
+const EarningRule_ = L.object({
   id: Schema.String,
   created_at: Schema.String,
   loyalty: Schema.Union(EarningRuleFixed, EarningRuleProportional, EarningRuleProportionalOrderItems),
@@ -1420,16 +1842,20 @@ export const EarningRule = L.object({
   validation_rule_id: Schema.String,
   updated_at: Schema.String,
   active: Schema.Boolean
-}).annotations({ identifier: "EarningRule" })
-export const SimpleEvent = L.object({
+})
+export interface EarningRule extends Schema.Schema.Type<typeof EarningRule_> {}
+export const EarningRule: Schema.Schema<EarningRule> = EarningRule_.annotations({ identifier: "EarningRule" })
+const SimpleEvent_ = L.object({
   id: Schema.String,
   type: Schema.String,
   category: L.oneOf("EFFECT", "ACTION"),
   entity_id: Schema.String,
   created_at: Schema.String,
   group_id: Schema.String
-}).annotations({ identifier: "SimpleEvent" })
-export const VoucherBalance = L.object({
+})
+export interface SimpleEvent extends Schema.Schema.Type<typeof SimpleEvent_> {}
+export const SimpleEvent: Schema.Schema<SimpleEvent> = SimpleEvent_.annotations({ identifier: "SimpleEvent" })
+const VoucherBalance_ = L.object({
   type: L.oneOf("loyalty_card", "gift_voucher"),
   total: Schema.Number,
   object: L.oneOf("balance"),
@@ -1438,8 +1864,12 @@ export const VoucherBalance = L.object({
   balance: Schema.Number,
   operation_type: L.oneOf("MANUAL", "AUTOMATIC"),
   related_object: L.object({ id: Schema.String, type: L.oneOf("voucher") })
-}).annotations({ identifier: "VoucherBalance" })
-export const EventCustomerRewardedLoyaltyPointsData = L.object({
+})
+export interface VoucherBalance extends Schema.Schema.Type<typeof VoucherBalance_> {}
+export const VoucherBalance: Schema.Schema<VoucherBalance> = VoucherBalance_.annotations({
+  identifier: "VoucherBalance"
+})
+const EventCustomerRewardedLoyaltyPointsData_ = L.object({
   customer: SimpleCustomer,
   holder: SimpleCustomer,
   voucher: SimpleVoucher,
@@ -1450,33 +1880,44 @@ export const EventCustomerRewardedLoyaltyPointsData = L.object({
   order: OrderCalculated,
   event: SimpleEvent,
   publication: PublicationsVoucher
-}).annotations({ identifier: "EventCustomerRewardedLoyaltyPointsData" })
-export const EventCustomerSegmentEnteredData = L.object({
+})
+export interface EventCustomerRewardedLoyaltyPointsData
+  extends Schema.Schema.Type<typeof EventCustomerRewardedLoyaltyPointsData_> {}
+export const EventCustomerRewardedLoyaltyPointsData: Schema.Schema<EventCustomerRewardedLoyaltyPointsData> =
+  EventCustomerRewardedLoyaltyPointsData_.annotations({ identifier: "EventCustomerRewardedLoyaltyPointsData" })
+const EventCustomerSegmentEnteredData_ = L.object({
   customer: CustomerWithSummaryLoyaltyReferrals,
   segment: SimpleSegment,
   campaign: SimpleCampaign,
   voucher: SimpleVoucher,
   publication: PublicationsDistributionItemBase,
   promotion_tier: SimplePromotionTier
-}).annotations({ identifier: "EventCustomerSegmentEnteredData" })
-export const EventCustomerSegmentLeftData = L.object({
+})
+export interface EventCustomerSegmentEnteredData extends Schema.Schema.Type<typeof EventCustomerSegmentEnteredData_> {}
+export const EventCustomerSegmentEnteredData: Schema.Schema<EventCustomerSegmentEnteredData> =
+  EventCustomerSegmentEnteredData_.annotations({ identifier: "EventCustomerSegmentEnteredData" })
+const EventCustomerSegmentLeftData_ = L.object({
   customer: CustomerWithSummaryLoyaltyReferrals,
   segment: SimpleSegment,
   campaign: SimpleCampaign,
   voucher: SimpleVoucher,
   publication: PublicationsDistributionItemBase,
   promotion_tier: SimplePromotionTier
-}).annotations({ identifier: "EventCustomerSegmentLeftData" })
-export const EventCustomerUpdatedData = L.object({ customer: CustomerWithSummaryLoyaltyReferrals }).annotations({
+})
+export interface EventCustomerSegmentLeftData extends Schema.Schema.Type<typeof EventCustomerSegmentLeftData_> {}
+export const EventCustomerSegmentLeftData: Schema.Schema<EventCustomerSegmentLeftData> =
+  EventCustomerSegmentLeftData_.annotations({ identifier: "EventCustomerSegmentLeftData" })
+const EventCustomerUpdatedData_ = L.object({ customer: CustomerWithSummaryLoyaltyReferrals })
+export interface EventCustomerUpdatedData extends Schema.Schema.Type<typeof EventCustomerUpdatedData_> {}
+export const EventCustomerUpdatedData: Schema.Schema<EventCustomerUpdatedData> = EventCustomerUpdatedData_.annotations({
   identifier: "EventCustomerUpdatedData"
 })
-export const GiftCardTransactionsType = L.oneOf(
-  "CREDITS_REDEMPTION",
-  "CREDITS_REFUND",
-  "CREDITS_ADDITION",
-  "CREDITS_REMOVAL"
-).annotations({ identifier: "GiftCardTransactionsType" })
-export const LoyaltyCardTransactionsType = L.oneOf(
+const GiftCardTransactionsType_ = L.oneOf("CREDITS_REDEMPTION", "CREDITS_REFUND", "CREDITS_ADDITION", "CREDITS_REMOVAL")
+export type GiftCardTransactionsType = Schema.Schema.Type<typeof GiftCardTransactionsType_>
+export const GiftCardTransactionsType: Schema.Schema<GiftCardTransactionsType> = GiftCardTransactionsType_.annotations({
+  identifier: "GiftCardTransactionsType"
+})
+const LoyaltyCardTransactionsType_ = L.oneOf(
   "PENDING_POINTS_ACTIVATION",
   "POINTS_ACCRUAL",
   "POINTS_REDEMPTION",
@@ -1486,13 +1927,18 @@ export const LoyaltyCardTransactionsType = L.oneOf(
   "POINTS_EXPIRATION",
   "POINTS_TRANSFER_IN",
   "POINTS_TRANSFER_OUT"
-).annotations({ identifier: "LoyaltyCardTransactionsType" })
-export const EventSource = L.object({
+)
+export type LoyaltyCardTransactionsType = Schema.Schema.Type<typeof LoyaltyCardTransactionsType_>
+export const LoyaltyCardTransactionsType: Schema.Schema<LoyaltyCardTransactionsType> =
+  LoyaltyCardTransactionsType_.annotations({ identifier: "LoyaltyCardTransactionsType" })
+const EventSource_ = L.object({
   channel: L.oneOf("USER_PORTAL", "API", "CLIENT_API", "INTERNAL"),
   user: L.object({ id: Schema.String }),
   api_key: L.object({ name: Schema.String, app_id: Schema.String })
-}).annotations({ identifier: "EventSource" })
-export const LoyaltyPendingPointsDetails = L.object({
+})
+export interface EventSource extends Schema.Schema.Type<typeof EventSource_> {}
+export const EventSource: Schema.Schema<EventSource> = EventSource_.annotations({ identifier: "EventSource" })
+const LoyaltyPendingPointsDetails_ = L.object({
   loyalty_tier: L.object({ id: Schema.String, name: Schema.String }),
   holder_loyalty_tier: L.object({ id: Schema.String, name: Schema.String }),
   event: L.object({
@@ -1506,8 +1952,11 @@ export const LoyaltyPendingPointsDetails = L.object({
   }),
   earning_rule: L.object({ id: Schema.String, source: L.object({ banner: Schema.String }) }),
   order: L.object({ id: Schema.String, source_id: Schema.String })
-}).annotations({ identifier: "LoyaltyPendingPointsDetails" })
-export const LoyaltyPendingPoints = L.object({
+})
+export interface LoyaltyPendingPointsDetails extends Schema.Schema.Type<typeof LoyaltyPendingPointsDetails_> {}
+export const LoyaltyPendingPointsDetails: Schema.Schema<LoyaltyPendingPointsDetails> =
+  LoyaltyPendingPointsDetails_.annotations({ identifier: "LoyaltyPendingPointsDetails" })
+const LoyaltyPendingPoints_ = L.object({
   id: Schema.String,
   voucher_id: Schema.String,
   campaign_id: Schema.String,
@@ -1518,8 +1967,12 @@ export const LoyaltyPendingPoints = L.object({
   details: LoyaltyPendingPointsDetails,
   created_at: Schema.String,
   updated_at: Schema.String
-}).annotations({ identifier: "LoyaltyPendingPoints" })
-export const VoucherTransaction = L.object({
+})
+export interface LoyaltyPendingPoints extends Schema.Schema.Type<typeof LoyaltyPendingPoints_> {}
+export const LoyaltyPendingPoints: Schema.Schema<LoyaltyPendingPoints> = LoyaltyPendingPoints_.annotations({
+  identifier: "LoyaltyPendingPoints"
+})
+const VoucherTransaction_ = L.object({
   id: Schema.String,
   source_id: Schema.String,
   voucher_id: Schema.String,
@@ -1559,8 +2012,12 @@ export const VoucherTransaction = L.object({
   }),
   related_transaction_id: Schema.String,
   created_at: Schema.String
-}).annotations({ identifier: "VoucherTransaction" })
-export const VouchersBalanceUpdateResponseBody = L.object({
+})
+export interface VoucherTransaction extends Schema.Schema.Type<typeof VoucherTransaction_> {}
+export const VoucherTransaction: Schema.Schema<VoucherTransaction> = VoucherTransaction_.annotations({
+  identifier: "VoucherTransaction"
+})
+const VouchersBalanceUpdateResponseBody_ = L.object({
   amount: Schema.Number,
   total: Schema.Number,
   balance: Schema.Number,
@@ -1568,15 +2025,23 @@ export const VouchersBalanceUpdateResponseBody = L.object({
   operation_type: L.oneOf("MANUAL"),
   object: L.oneOf("balance"),
   related_object: L.object({ type: L.oneOf("voucher"), id: Schema.String })
-}).annotations({ identifier: "VouchersBalanceUpdateResponseBody" })
-export const EventCustomerVoucherGiftBalanceAddedData = L.object({
+})
+export interface VouchersBalanceUpdateResponseBody
+  extends Schema.Schema.Type<typeof VouchersBalanceUpdateResponseBody_> {}
+export const VouchersBalanceUpdateResponseBody: Schema.Schema<VouchersBalanceUpdateResponseBody> =
+  VouchersBalanceUpdateResponseBody_.annotations({ identifier: "VouchersBalanceUpdateResponseBody" })
+const EventCustomerVoucherGiftBalanceAddedData_ = L.object({
   customer: SimpleCustomer,
   campaign: SimpleCampaign,
   voucher: SimpleVoucher,
   balance: VouchersBalanceUpdateResponseBody,
   transaction: VoucherTransaction
-}).annotations({ identifier: "EventCustomerVoucherGiftBalanceAddedData" })
-export const EventCustomerVoucherLoyaltyCardPendingPointsActivatedData = L.object({
+})
+export interface EventCustomerVoucherGiftBalanceAddedData
+  extends Schema.Schema.Type<typeof EventCustomerVoucherGiftBalanceAddedData_> {}
+export const EventCustomerVoucherGiftBalanceAddedData: Schema.Schema<EventCustomerVoucherGiftBalanceAddedData> =
+  EventCustomerVoucherGiftBalanceAddedData_.annotations({ identifier: "EventCustomerVoucherGiftBalanceAddedData" })
+const EventCustomerVoucherLoyaltyCardPendingPointsActivatedData_ = L.object({
   customer: SimpleCustomer,
   campaign: SimpleCampaign,
   voucher: SimpleVoucher,
@@ -1584,47 +2049,81 @@ export const EventCustomerVoucherLoyaltyCardPendingPointsActivatedData = L.objec
   order: SimpleOrder,
   transaction: VoucherTransaction,
   pending_points: LoyaltyPendingPoints
-}).annotations({ identifier: "EventCustomerVoucherLoyaltyCardPendingPointsActivatedData" })
-export const EventCustomerVoucherLoyaltyCardPendingPointsAddedData = L.object({
+})
+export interface EventCustomerVoucherLoyaltyCardPendingPointsActivatedData
+  extends Schema.Schema.Type<typeof EventCustomerVoucherLoyaltyCardPendingPointsActivatedData_> {}
+export const EventCustomerVoucherLoyaltyCardPendingPointsActivatedData: Schema.Schema<EventCustomerVoucherLoyaltyCardPendingPointsActivatedData> =
+  EventCustomerVoucherLoyaltyCardPendingPointsActivatedData_.annotations({
+    identifier: "EventCustomerVoucherLoyaltyCardPendingPointsActivatedData"
+  })
+const EventCustomerVoucherLoyaltyCardPendingPointsAddedData_ = L.object({
   customer: SimpleCustomer,
   campaign: SimpleCampaign,
   voucher: SimpleVoucher,
   voucher_pending_points_balance: VoucherBalance,
   order: SimpleOrder,
   pending_points: LoyaltyPendingPoints
-}).annotations({ identifier: "EventCustomerVoucherLoyaltyCardPendingPointsAddedData" })
-export const EventCustomerVoucherLoyaltyCardPendingPointsCanceledData = L.object({
+})
+export interface EventCustomerVoucherLoyaltyCardPendingPointsAddedData
+  extends Schema.Schema.Type<typeof EventCustomerVoucherLoyaltyCardPendingPointsAddedData_> {}
+export const EventCustomerVoucherLoyaltyCardPendingPointsAddedData: Schema.Schema<EventCustomerVoucherLoyaltyCardPendingPointsAddedData> =
+  EventCustomerVoucherLoyaltyCardPendingPointsAddedData_.annotations({
+    identifier: "EventCustomerVoucherLoyaltyCardPendingPointsAddedData"
+  })
+const EventCustomerVoucherLoyaltyCardPendingPointsCanceledData_ = L.object({
   customer: SimpleCustomer,
   campaign: SimpleCampaign,
   voucher: SimpleVoucher,
   voucher_pending_points_balance: VoucherBalance,
   order: SimpleOrder,
   pending_points: LoyaltyPendingPoints
-}).annotations({ identifier: "EventCustomerVoucherLoyaltyCardPendingPointsCanceledData" })
-export const EventCustomerVoucherLoyaltyCardPendingPointsUpdatedData = L.object({
+})
+export interface EventCustomerVoucherLoyaltyCardPendingPointsCanceledData
+  extends Schema.Schema.Type<typeof EventCustomerVoucherLoyaltyCardPendingPointsCanceledData_> {}
+export const EventCustomerVoucherLoyaltyCardPendingPointsCanceledData: Schema.Schema<EventCustomerVoucherLoyaltyCardPendingPointsCanceledData> =
+  EventCustomerVoucherLoyaltyCardPendingPointsCanceledData_.annotations({
+    identifier: "EventCustomerVoucherLoyaltyCardPendingPointsCanceledData"
+  })
+const EventCustomerVoucherLoyaltyCardPendingPointsUpdatedData_ = L.object({
   customer: SimpleCustomer,
   campaign: SimpleCampaign,
   voucher: SimpleVoucher,
   voucher_pending_points_balance: VoucherBalance,
   order: SimpleOrder,
   pending_points: LoyaltyPendingPoints
-}).annotations({ identifier: "EventCustomerVoucherLoyaltyCardPendingPointsUpdatedData" })
-export const LoyaltiesMembersBalanceUpdateResponseBody = L.object({
+})
+export interface EventCustomerVoucherLoyaltyCardPendingPointsUpdatedData
+  extends Schema.Schema.Type<typeof EventCustomerVoucherLoyaltyCardPendingPointsUpdatedData_> {}
+export const EventCustomerVoucherLoyaltyCardPendingPointsUpdatedData: Schema.Schema<EventCustomerVoucherLoyaltyCardPendingPointsUpdatedData> =
+  EventCustomerVoucherLoyaltyCardPendingPointsUpdatedData_.annotations({
+    identifier: "EventCustomerVoucherLoyaltyCardPendingPointsUpdatedData"
+  })
+const LoyaltiesMembersBalanceUpdateResponseBody_ = L.object({
   points: Schema.Number,
   total: Schema.Number,
   balance: Schema.Number,
   type: L.oneOf("loyalty_card"),
   object: L.oneOf("balance"),
   related_object: L.object({ type: L.oneOf("voucher"), id: Schema.String })
-}).annotations({ identifier: "LoyaltiesMembersBalanceUpdateResponseBody" })
-export const EventCustomerVoucherLoyaltyCardPointsAddedData = L.object({
+})
+export interface LoyaltiesMembersBalanceUpdateResponseBody
+  extends Schema.Schema.Type<typeof LoyaltiesMembersBalanceUpdateResponseBody_> {}
+export const LoyaltiesMembersBalanceUpdateResponseBody: Schema.Schema<LoyaltiesMembersBalanceUpdateResponseBody> =
+  LoyaltiesMembersBalanceUpdateResponseBody_.annotations({ identifier: "LoyaltiesMembersBalanceUpdateResponseBody" })
+const EventCustomerVoucherLoyaltyCardPointsAddedData_ = L.object({
   customer: SimpleCustomer,
   campaign: SimpleCampaign,
   voucher: SimpleVoucher,
   balance: LoyaltiesMembersBalanceUpdateResponseBody,
   transaction: VoucherTransaction
-}).annotations({ identifier: "EventCustomerVoucherLoyaltyCardPointsAddedData" })
-export const LoyaltyPointsBucket = L.object({
+})
+export interface EventCustomerVoucherLoyaltyCardPointsAddedData
+  extends Schema.Schema.Type<typeof EventCustomerVoucherLoyaltyCardPointsAddedData_> {}
+export const EventCustomerVoucherLoyaltyCardPointsAddedData: Schema.Schema<EventCustomerVoucherLoyaltyCardPointsAddedData> =
+  EventCustomerVoucherLoyaltyCardPointsAddedData_.annotations({
+    identifier: "EventCustomerVoucherLoyaltyCardPointsAddedData"
+  })
+const LoyaltyPointsBucket_ = L.object({
   id: Schema.String,
   voucher_id: Schema.String,
   campaign_id: Schema.String,
@@ -1634,16 +2133,26 @@ export const LoyaltyPointsBucket = L.object({
   created_at: Schema.String,
   updated_at: Schema.String,
   object: L.oneOf("loyalty_points_bucket")
-}).annotations({ identifier: "LoyaltyPointsBucket" })
-export const EventCustomerVoucherLoyaltyCardPointsExpiredData = L.object({
+})
+export interface LoyaltyPointsBucket extends Schema.Schema.Type<typeof LoyaltyPointsBucket_> {}
+export const LoyaltyPointsBucket: Schema.Schema<LoyaltyPointsBucket> = LoyaltyPointsBucket_.annotations({
+  identifier: "LoyaltyPointsBucket"
+})
+const EventCustomerVoucherLoyaltyCardPointsExpiredData_ = L.object({
   customer: SimpleCustomer,
   campaign: SimpleCampaign,
   voucher: SimpleVoucher,
   points: Schema.Number,
   buckets: Schema.Array(LoyaltyPointsBucket),
   transaction: VoucherTransaction
-}).annotations({ identifier: "EventCustomerVoucherLoyaltyCardPointsExpiredData" })
-export const SimpleDistribution = L.object({
+})
+export interface EventCustomerVoucherLoyaltyCardPointsExpiredData
+  extends Schema.Schema.Type<typeof EventCustomerVoucherLoyaltyCardPointsExpiredData_> {}
+export const EventCustomerVoucherLoyaltyCardPointsExpiredData: Schema.Schema<EventCustomerVoucherLoyaltyCardPointsExpiredData> =
+  EventCustomerVoucherLoyaltyCardPointsExpiredData_.annotations({
+    identifier: "EventCustomerVoucherLoyaltyCardPointsExpiredData"
+  })
+const SimpleDistribution_ = L.object({
   id: Schema.String,
   created_at: Schema.String,
   updated_at: Schema.String,
@@ -1658,16 +2167,24 @@ export const SimpleDistribution = L.object({
   consents: L.object({ disabled: Schema.Boolean }),
   set_live_at: Schema.String,
   distribution_channels: Schema.Array(Schema.Unknown)
-}).annotations({ identifier: "SimpleDistribution" })
-export const EventDistributionData = L.object({
+})
+export interface SimpleDistribution extends Schema.Schema.Type<typeof SimpleDistribution_> {}
+export const SimpleDistribution: Schema.Schema<SimpleDistribution> = SimpleDistribution_.annotations({
+  identifier: "SimpleDistribution"
+})
+const EventDistributionData_ = L.object({
   distribution: SimpleDistribution,
   campaign: SimpleCampaign,
   voucher: SimpleVoucher,
   publication: PublicationsDistributionItemBase,
   promotion_tier: SimplePromotionTier,
   customer: SimpleCustomer
-}).annotations({ identifier: "EventDistributionData" })
-export const ListPublicationsItemBase = L.object({
+})
+export interface EventDistributionData extends Schema.Schema.Type<typeof EventDistributionData_> {}
+export const EventDistributionData: Schema.Schema<EventDistributionData> = EventDistributionData_.annotations({
+  identifier: "EventDistributionData"
+})
+const ListPublicationsItemBase_ = L.object({
   id: Schema.String,
   object: L.oneOf("publication"),
   created_at: Schema.String,
@@ -1679,15 +2196,22 @@ export const ListPublicationsItemBase = L.object({
   result: L.oneOf("SUCCESS"),
   customer: CustomerWithSummaryLoyaltyReferrals,
   vouchers_id: Schema.Array(Schema.String)
-}).annotations({ identifier: "ListPublicationsItemBase" })
-export const EventPublicationSucceededData = L.object({
+})
+export interface ListPublicationsItemBase extends Schema.Schema.Type<typeof ListPublicationsItemBase_> {}
+export const ListPublicationsItemBase: Schema.Schema<ListPublicationsItemBase> = ListPublicationsItemBase_.annotations({
+  identifier: "ListPublicationsItemBase"
+})
+const EventPublicationSucceededData_ = L.object({
   customer: SimpleCustomer,
   campaign: SimpleCampaign,
   publication: ListPublicationsItemBase,
   voucher: SimpleVoucher,
   user: L.object({ id: Schema.String })
-}).annotations({ identifier: "EventPublicationSucceededData" })
-export const EventRedemptionFailedData = L.object({
+})
+export interface EventPublicationSucceededData extends Schema.Schema.Type<typeof EventPublicationSucceededData_> {}
+export const EventPublicationSucceededData: Schema.Schema<EventPublicationSucceededData> =
+  EventPublicationSucceededData_.annotations({ identifier: "EventPublicationSucceededData" })
+const EventRedemptionFailedData_ = L.object({
   customer: SimpleCustomer,
   order: SimpleOrder,
   campaign: SimpleCampaign,
@@ -1697,8 +2221,11 @@ export const EventRedemptionFailedData = L.object({
   promotion_stack: SimplePromotionStack,
   redemption: SimpleRedemption,
   created_at: Schema.String
-}).annotations({ identifier: "EventRedemptionFailedData" })
-export const EventRedemptionRollbackFailedData = L.object({
+})
+export interface EventRedemptionFailedData extends Schema.Schema.Type<typeof EventRedemptionFailedData_> {}
+export const EventRedemptionFailedData: Schema.Schema<EventRedemptionFailedData> =
+  EventRedemptionFailedData_.annotations({ identifier: "EventRedemptionFailedData" })
+const EventRedemptionRollbackFailedData_ = L.object({
   customer: SimpleCustomer,
   order: SimpleOrder,
   campaign: SimpleCampaign,
@@ -1708,8 +2235,12 @@ export const EventRedemptionRollbackFailedData = L.object({
   promotion_stack: SimplePromotionStack,
   redemption: SimpleRedemption,
   redemption_rollback: SimpleRedemption
-}).annotations({ identifier: "EventRedemptionRollbackFailedData" })
-export const EventRedemptionRollbackSucceededData = L.object({
+})
+export interface EventRedemptionRollbackFailedData
+  extends Schema.Schema.Type<typeof EventRedemptionRollbackFailedData_> {}
+export const EventRedemptionRollbackFailedData: Schema.Schema<EventRedemptionRollbackFailedData> =
+  EventRedemptionRollbackFailedData_.annotations({ identifier: "EventRedemptionRollbackFailedData" })
+const EventRedemptionRollbackSucceededData_ = L.object({
   customer: SimpleCustomer,
   order: SimpleOrder,
   campaign: SimpleCampaign,
@@ -1719,8 +2250,12 @@ export const EventRedemptionRollbackSucceededData = L.object({
   promotion_stack: SimplePromotionStack,
   redemption: SimpleRedemption,
   redemption_rollback: SimpleRedemption
-}).annotations({ identifier: "EventRedemptionRollbackSucceededData" })
-export const EventRedemptionSucceededData = L.object({
+})
+export interface EventRedemptionRollbackSucceededData
+  extends Schema.Schema.Type<typeof EventRedemptionRollbackSucceededData_> {}
+export const EventRedemptionRollbackSucceededData: Schema.Schema<EventRedemptionRollbackSucceededData> =
+  EventRedemptionRollbackSucceededData_.annotations({ identifier: "EventRedemptionRollbackSucceededData" })
+const EventRedemptionSucceededData_ = L.object({
   customer: SimpleCustomer,
   order: SimpleOrder,
   campaign: SimpleCampaign,
@@ -1730,26 +2265,41 @@ export const EventRedemptionSucceededData = L.object({
   promotion_stack: SimplePromotionStack,
   redemption: SimpleRedemption,
   created_at: Schema.String
-}).annotations({ identifier: "EventRedemptionSucceededData" })
-export const EventVoucherCreatedData = L.object({ voucher: Voucher, campaign: SimpleCampaign }).annotations({
+})
+export interface EventRedemptionSucceededData extends Schema.Schema.Type<typeof EventRedemptionSucceededData_> {}
+export const EventRedemptionSucceededData: Schema.Schema<EventRedemptionSucceededData> =
+  EventRedemptionSucceededData_.annotations({ identifier: "EventRedemptionSucceededData" })
+const EventVoucherCreatedData_ = L.object({ voucher: Voucher, campaign: SimpleCampaign })
+export interface EventVoucherCreatedData extends Schema.Schema.Type<typeof EventVoucherCreatedData_> {}
+export const EventVoucherCreatedData: Schema.Schema<EventVoucherCreatedData> = EventVoucherCreatedData_.annotations({
   identifier: "EventVoucherCreatedData"
 })
-export const EventVoucherDeletedData = L.object({ voucher: Voucher, campaign: SimpleCampaign }).annotations({
+const EventVoucherDeletedData_ = L.object({ voucher: Voucher, campaign: SimpleCampaign })
+export interface EventVoucherDeletedData extends Schema.Schema.Type<typeof EventVoucherDeletedData_> {}
+export const EventVoucherDeletedData: Schema.Schema<EventVoucherDeletedData> = EventVoucherDeletedData_.annotations({
   identifier: "EventVoucherDeletedData"
 })
-export const EventVoucherDisabledData = L.object({ voucher: Voucher, campaign: SimpleCampaign }).annotations({
+const EventVoucherDisabledData_ = L.object({ voucher: Voucher, campaign: SimpleCampaign })
+export interface EventVoucherDisabledData extends Schema.Schema.Type<typeof EventVoucherDisabledData_> {}
+export const EventVoucherDisabledData: Schema.Schema<EventVoucherDisabledData> = EventVoucherDisabledData_.annotations({
   identifier: "EventVoucherDisabledData"
 })
-export const EventVoucherEnabledData = L.object({ voucher: Voucher, campaign: SimpleCampaign }).annotations({
+const EventVoucherEnabledData_ = L.object({ voucher: Voucher, campaign: SimpleCampaign })
+export interface EventVoucherEnabledData extends Schema.Schema.Type<typeof EventVoucherEnabledData_> {}
+export const EventVoucherEnabledData: Schema.Schema<EventVoucherEnabledData> = EventVoucherEnabledData_.annotations({
   identifier: "EventVoucherEnabledData"
 })
-export const EventVoucherGiftBalanceAddedData = L.object({
+const EventVoucherGiftBalanceAddedData_ = L.object({
   voucher: SimpleVoucher,
   balance: VouchersBalanceUpdateResponseBody,
   campaign: SimpleCampaign,
   transaction: VoucherTransaction
-}).annotations({ identifier: "EventVoucherGiftBalanceAddedData" })
-export const EventVoucherGiftTransactionCreatedData = L.object({
+})
+export interface EventVoucherGiftBalanceAddedData
+  extends Schema.Schema.Type<typeof EventVoucherGiftBalanceAddedData_> {}
+export const EventVoucherGiftBalanceAddedData: Schema.Schema<EventVoucherGiftBalanceAddedData> =
+  EventVoucherGiftBalanceAddedData_.annotations({ identifier: "EventVoucherGiftBalanceAddedData" })
+const EventVoucherGiftTransactionCreatedData_ = L.object({
   transaction: VoucherTransaction,
   voucher: Voucher,
   campaign: SimpleCampaign,
@@ -1758,8 +2308,12 @@ export const EventVoucherGiftTransactionCreatedData = L.object({
   order: SimpleOrder,
   redemption: SimpleRedemption,
   rollback: SimpleRedemption
-}).annotations({ identifier: "EventVoucherGiftTransactionCreatedData" })
-export const EventVoucherLoyaltyCardPendingPointsActivatedData = L.object({
+})
+export interface EventVoucherGiftTransactionCreatedData
+  extends Schema.Schema.Type<typeof EventVoucherGiftTransactionCreatedData_> {}
+export const EventVoucherGiftTransactionCreatedData: Schema.Schema<EventVoucherGiftTransactionCreatedData> =
+  EventVoucherGiftTransactionCreatedData_.annotations({ identifier: "EventVoucherGiftTransactionCreatedData" })
+const EventVoucherLoyaltyCardPendingPointsActivatedData_ = L.object({
   customer: SimpleCustomer,
   campaign: SimpleCampaign,
   voucher: SimpleVoucher,
@@ -1767,32 +2321,56 @@ export const EventVoucherLoyaltyCardPendingPointsActivatedData = L.object({
   order: SimpleOrder,
   transaction: VoucherTransaction,
   pending_points: LoyaltyPendingPoints
-}).annotations({ identifier: "EventVoucherLoyaltyCardPendingPointsActivatedData" })
-export const EventVoucherLoyaltyCardPendingPointsAddedData = L.object({
+})
+export interface EventVoucherLoyaltyCardPendingPointsActivatedData
+  extends Schema.Schema.Type<typeof EventVoucherLoyaltyCardPendingPointsActivatedData_> {}
+export const EventVoucherLoyaltyCardPendingPointsActivatedData: Schema.Schema<EventVoucherLoyaltyCardPendingPointsActivatedData> =
+  EventVoucherLoyaltyCardPendingPointsActivatedData_.annotations({
+    identifier: "EventVoucherLoyaltyCardPendingPointsActivatedData"
+  })
+const EventVoucherLoyaltyCardPendingPointsAddedData_ = L.object({
   customer: SimpleCustomer,
   campaign: SimpleCampaign,
   voucher: SimpleVoucher,
   voucher_pending_points_balance: VoucherBalance,
   order: SimpleOrder,
   pending_points: LoyaltyPendingPoints
-}).annotations({ identifier: "EventVoucherLoyaltyCardPendingPointsAddedData" })
-export const EventVoucherLoyaltyCardPendingPointsCanceledData = L.object({
+})
+export interface EventVoucherLoyaltyCardPendingPointsAddedData
+  extends Schema.Schema.Type<typeof EventVoucherLoyaltyCardPendingPointsAddedData_> {}
+export const EventVoucherLoyaltyCardPendingPointsAddedData: Schema.Schema<EventVoucherLoyaltyCardPendingPointsAddedData> =
+  EventVoucherLoyaltyCardPendingPointsAddedData_.annotations({
+    identifier: "EventVoucherLoyaltyCardPendingPointsAddedData"
+  })
+const EventVoucherLoyaltyCardPendingPointsCanceledData_ = L.object({
   customer: SimpleCustomer,
   campaign: SimpleCampaign,
   voucher: SimpleVoucher,
   voucher_pending_points_balance: VoucherBalance,
   order: SimpleOrder,
   pending_points: LoyaltyPendingPoints
-}).annotations({ identifier: "EventVoucherLoyaltyCardPendingPointsCanceledData" })
-export const EventVoucherLoyaltyCardPendingPointsUpdatedData = L.object({
+})
+export interface EventVoucherLoyaltyCardPendingPointsCanceledData
+  extends Schema.Schema.Type<typeof EventVoucherLoyaltyCardPendingPointsCanceledData_> {}
+export const EventVoucherLoyaltyCardPendingPointsCanceledData: Schema.Schema<EventVoucherLoyaltyCardPendingPointsCanceledData> =
+  EventVoucherLoyaltyCardPendingPointsCanceledData_.annotations({
+    identifier: "EventVoucherLoyaltyCardPendingPointsCanceledData"
+  })
+const EventVoucherLoyaltyCardPendingPointsUpdatedData_ = L.object({
   customer: SimpleCustomer,
   campaign: SimpleCampaign,
   voucher: SimpleVoucher,
   voucher_pending_points_balance: VoucherBalance,
   order: SimpleOrder,
   pending_points: LoyaltyPendingPoints
-}).annotations({ identifier: "EventVoucherLoyaltyCardPendingPointsUpdatedData" })
-export const EventVoucherLoyaltyCardPointsAddedData = L.object({
+})
+export interface EventVoucherLoyaltyCardPendingPointsUpdatedData
+  extends Schema.Schema.Type<typeof EventVoucherLoyaltyCardPendingPointsUpdatedData_> {}
+export const EventVoucherLoyaltyCardPendingPointsUpdatedData: Schema.Schema<EventVoucherLoyaltyCardPendingPointsUpdatedData> =
+  EventVoucherLoyaltyCardPendingPointsUpdatedData_.annotations({
+    identifier: "EventVoucherLoyaltyCardPendingPointsUpdatedData"
+  })
+const EventVoucherLoyaltyCardPointsAddedData_ = L.object({
   voucher: SimpleVoucher,
   balance: L.object({
     points: Schema.Number,
@@ -1806,32 +2384,48 @@ export const EventVoucherLoyaltyCardPointsAddedData = L.object({
   campaign: SimpleCampaign,
   customer: SimpleCustomer,
   transaction: VoucherTransaction
-}).annotations({ identifier: "EventVoucherLoyaltyCardPointsAddedData" })
-export const EventVoucherLoyaltyCardPointsExpiredData = L.object({
+})
+export interface EventVoucherLoyaltyCardPointsAddedData
+  extends Schema.Schema.Type<typeof EventVoucherLoyaltyCardPointsAddedData_> {}
+export const EventVoucherLoyaltyCardPointsAddedData: Schema.Schema<EventVoucherLoyaltyCardPointsAddedData> =
+  EventVoucherLoyaltyCardPointsAddedData_.annotations({ identifier: "EventVoucherLoyaltyCardPointsAddedData" })
+const EventVoucherLoyaltyCardPointsExpiredData_ = L.object({
   voucher: SimpleVoucher,
   points: Schema.Number,
   campaign: SimpleCampaign,
   customer: SimpleCustomer,
   buckets: Schema.Union(LoyaltyPointsBucket, Schema.Array(LoyaltyPointsBucket)),
   transaction: VoucherTransaction
-}).annotations({ identifier: "EventVoucherLoyaltyCardPointsExpiredData" })
-export const RewardTypeCampaign = L.object({
+})
+export interface EventVoucherLoyaltyCardPointsExpiredData
+  extends Schema.Schema.Type<typeof EventVoucherLoyaltyCardPointsExpiredData_> {}
+export const EventVoucherLoyaltyCardPointsExpiredData: Schema.Schema<EventVoucherLoyaltyCardPointsExpiredData> =
+  EventVoucherLoyaltyCardPointsExpiredData_.annotations({ identifier: "EventVoucherLoyaltyCardPointsExpiredData" })
+const RewardTypeCampaign_ = L.object({
   campaign: L.object({
     id: Schema.String,
     balance: Schema.Number,
     type: L.oneOf("DISCOUNT_COUPONS", "PROMOTION", "GIFT_VOUCHERS", "REFERRAL_PROGRAM", "LOYALTY_PROGRAM")
   })
-}).annotations({ identifier: "RewardTypeCampaign" })
-export const RewardTypeCoin = L.object({
-  coin: L.object({ exchange_ratio: Schema.Number, points_ratio: Schema.Number })
-}).annotations({ identifier: "RewardTypeCoin" })
-export const RewardTypeMaterial = L.object({
-  product: L.object({ id: Schema.String, sku_id: Schema.String })
-}).annotations({ identifier: "RewardTypeMaterial" })
-export const RewardType = Schema.Union(RewardTypeCampaign, RewardTypeCoin, RewardTypeMaterial).annotations({
-  identifier: "RewardType"
 })
-export const Reward = L.object({
+export interface RewardTypeCampaign extends Schema.Schema.Type<typeof RewardTypeCampaign_> {}
+export const RewardTypeCampaign: Schema.Schema<RewardTypeCampaign> = RewardTypeCampaign_.annotations({
+  identifier: "RewardTypeCampaign"
+})
+const RewardTypeCoin_ = L.object({ coin: L.object({ exchange_ratio: Schema.Number, points_ratio: Schema.Number }) })
+export interface RewardTypeCoin extends Schema.Schema.Type<typeof RewardTypeCoin_> {}
+export const RewardTypeCoin: Schema.Schema<RewardTypeCoin> = RewardTypeCoin_.annotations({
+  identifier: "RewardTypeCoin"
+})
+const RewardTypeMaterial_ = L.object({ product: L.object({ id: Schema.String, sku_id: Schema.String }) })
+export interface RewardTypeMaterial extends Schema.Schema.Type<typeof RewardTypeMaterial_> {}
+export const RewardTypeMaterial: Schema.Schema<RewardTypeMaterial> = RewardTypeMaterial_.annotations({
+  identifier: "RewardTypeMaterial"
+})
+const RewardType_ = Schema.Union(RewardTypeCampaign, RewardTypeCoin, RewardTypeMaterial)
+export type RewardType = Schema.Schema.Type<typeof RewardType_>
+export const RewardType: Schema.Schema<RewardType> = RewardType_.annotations({ identifier: "RewardType" })
+const Reward_ = L.object({
   id: Schema.String,
   name: Schema.String,
   stock: Schema.Number,
@@ -1842,8 +2436,10 @@ export const Reward = L.object({
   parameters: RewardType,
   updated_at: Schema.String,
   object: Schema.Unknown
-}).annotations({ identifier: "Reward" })
-export const EventVoucherLoyaltyCardTransactionCreatedData = L.object({
+})
+export interface Reward extends Schema.Schema.Type<typeof Reward_> {}
+export const Reward: Schema.Schema<Reward> = Reward_.annotations({ identifier: "Reward" })
+const EventVoucherLoyaltyCardTransactionCreatedData_ = L.object({
   transaction: VoucherTransaction,
   voucher: Voucher,
   campaign: SimpleCampaign,
@@ -1861,20 +2457,104 @@ export const EventVoucherLoyaltyCardTransactionCreatedData = L.object({
   custom_event: CustomEvent,
   source_voucher: SimpleVoucher,
   destination_voucher: SimpleVoucher
-}).annotations({ identifier: "EventVoucherLoyaltyCardTransactionCreatedData" })
-export const EventVoucherPublishedData = L.object({
+})
+export interface EventVoucherLoyaltyCardTransactionCreatedData
+  extends Schema.Schema.Type<typeof EventVoucherLoyaltyCardTransactionCreatedData_> {}
+export const EventVoucherLoyaltyCardTransactionCreatedData: Schema.Schema<EventVoucherLoyaltyCardTransactionCreatedData> =
+  EventVoucherLoyaltyCardTransactionCreatedData_.annotations({
+    identifier: "EventVoucherLoyaltyCardTransactionCreatedData"
+  })
+const EventVoucherPublishedData_ = L.object({
   customer: SimpleCustomer,
   campaign: SimpleCampaign,
   publication: ListPublicationsItemBase,
   voucher: SimpleVoucher,
   created_at: Schema.String
-}).annotations({ identifier: "EventVoucherPublishedData" })
-export const EventVoucherUpdatedData = L.object({ voucher: Voucher, campaign: SimpleCampaign }).annotations({
+})
+export interface EventVoucherPublishedData extends Schema.Schema.Type<typeof EventVoucherPublishedData_> {}
+export const EventVoucherPublishedData: Schema.Schema<EventVoucherPublishedData> =
+  EventVoucherPublishedData_.annotations({ identifier: "EventVoucherPublishedData" })
+const EventVoucherUpdatedData_ = L.object({ voucher: Voucher, campaign: SimpleCampaign })
+export interface EventVoucherUpdatedData extends Schema.Schema.Type<typeof EventVoucherUpdatedData_> {}
+export const EventVoucherUpdatedData: Schema.Schema<EventVoucherUpdatedData> = EventVoucherUpdatedData_.annotations({
   identifier: "EventVoucherUpdatedData"
 })
 
 /** The schema of `data` for each event Voucherify documents, by event name. */
-export const EventDataSchemas = {
+export const EventDataSchemas: {
+  readonly "business_validation_rule.assignment.created": typeof EventBusValRuleAssignmentCreatedData
+  readonly "business_validation_rule.assignment.deleted": typeof EventBusValRuleAssignmentDeletedData
+  readonly "business_validation_rule.created": typeof EventBusValRuleCreatedData
+  readonly "business_validation_rule.deleted": typeof EventBusValRuleDeletedData
+  readonly "business_validation_rule.updated": typeof EventBusValRuleUpdatedData
+  readonly "campaign.created": typeof EventCampaignCreatedData
+  readonly "campaign.deleted": typeof EventCampaignDeletedData
+  readonly "campaign.disabled": typeof EventCampaignDisabledData
+  readonly "campaign.enabled": typeof EventCampaignEnabledData
+  readonly "campaign.loyalty_tier.created": typeof EventCampaignLoyaltyTierCreatedData
+  readonly "campaign.loyalty_tier.deleted": typeof EventCampaignLoyaltyTierDeletedData
+  readonly "campaign.loyalty_tier.updated": typeof EventCampaignLoyaltyTierUpdatedData
+  readonly "campaign.promotion_tier.created": typeof EventCampaignPromotionTierCreatedData
+  readonly "campaign.promotion_tier.deleted": typeof EventCampaignPromotionTierDeletedData
+  readonly "campaign.promotion_tier.disabled": typeof EventCampaignPromotionTierDisabledData
+  readonly "campaign.promotion_tier.enabled": typeof EventCampaignPromotionTierEnabledData
+  readonly "campaign.promotion_tier.updated": typeof EventCampaignPromotionTierUpdatedData
+  readonly "campaign.updated": typeof EventCampaignUpdatedData
+  readonly "campaign.vouchers.generation.completed": typeof EventCampaignVouchersGenerationCompletedData
+  readonly "customer.created": typeof EventCustomerCreatedData
+  readonly "customer.custom_event": typeof EventCustomerCustomEventData
+  readonly "customer.deleted": typeof EventCustomerDeletedData
+  readonly "customer.holder.assignment.created": typeof EventCustomerHolderAssignmentCreatedData
+  readonly "customer.holder.assignment.deleted": typeof EventCustomerHolderAssignmentDeletedData
+  readonly "customer.loyalty.tier.downgraded": typeof EventCustomerLoyaltyTierDowngradedData
+  readonly "customer.loyalty.tier.joined": typeof EventCustomerLoyaltyTierJoinedData
+  readonly "customer.loyalty.tier.left": typeof EventCustomerLoyaltyTierLeftData
+  readonly "customer.loyalty.tier.prolonged": typeof EventCustomerLoyaltyTierProlongedData
+  readonly "customer.loyalty.tier.upgraded": typeof EventCustomerLoyaltyTierUpgradedData
+  readonly "customer.order.canceled": typeof EventCustomerOrderCanceledData
+  readonly "customer.order.created": typeof EventCustomerOrderCreatedData
+  readonly "customer.order.paid": typeof EventCustomerOrderPaidData
+  readonly "customer.order.updated": typeof EventCustomerOrderUpdatedData
+  readonly "customer.publication.succeeded": typeof EventCustomerPublicationSucceededData
+  readonly "customer.redemption.rollback.succeeded": typeof EventCustomerRedemptionRollbackSucceededData
+  readonly "customer.redemption.succeeded": typeof EventCustomerRedemptionSucceededData
+  readonly "customer.reward_redemptions.completed": typeof EventCustomerRewardRedemptionsCompletedData
+  readonly "customer.reward_redemptions.created": typeof EventCustomerRewardRedemptionsBase
+  readonly "customer.reward_redemptions.pending": typeof EventCustomerRewardRedemptionsBase
+  readonly "customer.rewarded": typeof EventCustomerRewardedData
+  readonly "customer.rewarded.loyalty_points": typeof EventCustomerRewardedLoyaltyPointsData
+  readonly "customer.segment.entered": typeof EventCustomerSegmentEnteredData
+  readonly "customer.segment.left": typeof EventCustomerSegmentLeftData
+  readonly "customer.updated": typeof EventCustomerUpdatedData
+  readonly "customer.voucher.gift.balance_added": typeof EventCustomerVoucherGiftBalanceAddedData
+  readonly "customer.voucher.loyalty_card.pending_points.activated": typeof EventCustomerVoucherLoyaltyCardPendingPointsActivatedData
+  readonly "customer.voucher.loyalty_card.pending_points.added": typeof EventCustomerVoucherLoyaltyCardPendingPointsAddedData
+  readonly "customer.voucher.loyalty_card.pending_points.canceled": typeof EventCustomerVoucherLoyaltyCardPendingPointsCanceledData
+  readonly "customer.voucher.loyalty_card.pending_points.updated": typeof EventCustomerVoucherLoyaltyCardPendingPointsUpdatedData
+  readonly "customer.voucher.loyalty_card.points_added": typeof EventCustomerVoucherLoyaltyCardPointsAddedData
+  readonly "customer.voucher.loyalty_card.points_expired": typeof EventCustomerVoucherLoyaltyCardPointsExpiredData
+  readonly "distribution.manual_distribution_schedule": typeof EventDistributionData
+  readonly "publication.succeeded": typeof EventPublicationSucceededData
+  readonly "redemption.failed": typeof EventRedemptionFailedData
+  readonly "redemption.rollback.failed": typeof EventRedemptionRollbackFailedData
+  readonly "redemption.rollback.succeeded": typeof EventRedemptionRollbackSucceededData
+  readonly "redemption.succeeded": typeof EventRedemptionSucceededData
+  readonly "voucher.created": typeof EventVoucherCreatedData
+  readonly "voucher.deleted": typeof EventVoucherDeletedData
+  readonly "voucher.disabled": typeof EventVoucherDisabledData
+  readonly "voucher.enabled": typeof EventVoucherEnabledData
+  readonly "voucher.gift.balance_added": typeof EventVoucherGiftBalanceAddedData
+  readonly "voucher.gift.transaction.created": typeof EventVoucherGiftTransactionCreatedData
+  readonly "voucher.loyalty_card.pending_points.activated": typeof EventVoucherLoyaltyCardPendingPointsActivatedData
+  readonly "voucher.loyalty_card.pending_points.added": typeof EventVoucherLoyaltyCardPendingPointsAddedData
+  readonly "voucher.loyalty_card.pending_points.canceled": typeof EventVoucherLoyaltyCardPendingPointsCanceledData
+  readonly "voucher.loyalty_card.pending_points.updated": typeof EventVoucherLoyaltyCardPendingPointsUpdatedData
+  readonly "voucher.loyalty_card.points_added": typeof EventVoucherLoyaltyCardPointsAddedData
+  readonly "voucher.loyalty_card.points_expired": typeof EventVoucherLoyaltyCardPointsExpiredData
+  readonly "voucher.loyalty_card.transaction.created": typeof EventVoucherLoyaltyCardTransactionCreatedData
+  readonly "voucher.published": typeof EventVoucherPublishedData
+  readonly "voucher.updated": typeof EventVoucherUpdatedData
+} = {
   "business_validation_rule.assignment.created": EventBusValRuleAssignmentCreatedData,
   "business_validation_rule.assignment.deleted": EventBusValRuleAssignmentDeletedData,
   "business_validation_rule.created": EventBusValRuleCreatedData,
@@ -1947,4 +2627,4 @@ export const EventDataSchemas = {
   "voucher.loyalty_card.transaction.created": EventVoucherLoyaltyCardTransactionCreatedData,
   "voucher.published": EventVoucherPublishedData,
   "voucher.updated": EventVoucherUpdatedData
-} as const
+}
