@@ -25,7 +25,8 @@ const statusOf: Record<SandboxError["reason"], number> = {
   invalid: 400,
   limit_exceeded: 400,
   conflict: 409,
-  startup: 500
+  startup: 500,
+  timeout: 504
 }
 
 const keyOf: Record<SandboxError["reason"], string> = {
@@ -34,7 +35,8 @@ const keyOf: Record<SandboxError["reason"], string> = {
   invalid: "invalid_payload",
   limit_exceeded: "limit_exceeded",
   conflict: "conflict",
-  startup: "internal_error"
+  startup: "internal_error",
+  timeout: "timeout"
 }
 
 /** Control API errors use Voucherify's error object too, so one parser reads both APIs. */

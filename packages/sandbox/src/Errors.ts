@@ -5,7 +5,16 @@ import * as Schema from "effect/Schema"
  * callers tell a missing project from a full one without parsing messages.
  */
 export class SandboxError extends Schema.TaggedError<SandboxError>()("SandboxError", {
-  reason: Schema.Literal("project_not_found", "webhook_not_found", "invalid", "limit_exceeded", "conflict", "startup"),
+  reason: Schema.Literal(
+    "project_not_found",
+    "webhook_not_found",
+    "invalid",
+    "limit_exceeded",
+    "conflict",
+    "startup",
+    // startSandbox's waitForDeliveries gave up (never from the HTTP APIs).
+    "timeout"
+  ),
   message: Schema.String,
   /** For a startup failure, the system error behind it (EADDRINUSE when the port is taken). */
   code: Schema.optional(Schema.String)
