@@ -2,13 +2,15 @@
 // - vwh.js: the bin, small: prints cached help and the version itself, else loads the CLI;
 // - cli.cjs: the CLI, and cli.cjs.cache, the V8 code cache of a warm-up run (see src/CodeCache.ts);
 // - sandbox.cjs: loaded only by `vwh sandbox`;
-// - help.json: every command's --help (see src/HelpCache.ts).
+// - help.json: every command's --help (see src/HelpCache.ts);
+// - THIRD_PARTY_LICENSES.md: the licences of the packages bundled into them.
 import { execFile, spawnSync } from "node:child_process"
 import { rmSync, statSync, writeFileSync } from "node:fs"
 import { createServer } from "node:http"
 import { createRequire } from "node:module"
 import { join } from "node:path"
 import { promisify } from "node:util"
+import { sourcesOfMaps, writeNotices } from "../../scripts/notices.mjs"
 
 const cwd = import.meta.dirname
 const dist = join(cwd, "dist")
@@ -27,6 +29,13 @@ const bundle = spawnSync(
   { stdio: "inherit", cwd }
 )
 if (bundle.status !== 0) process.exit(bundle.status ?? 1)
+
+// The licences of the bundled packages travel with the bundles (the maps stay out of the published package).
+writeNotices(
+  join(dist, "THIRD_PARTY_LICENSES.md"),
+  sourcesOfMaps(["vwh.js.map", "cli.cjs.map", "sandbox.cjs.map"].map((m) => join(dist, m))),
+  "vwh"
+)
 
 const cli = createRequire(import.meta.url)("./dist/cli.cjs")
 writeFileSync(join(dist, "help.json"), `${JSON.stringify(cli.allHelp())}\n`)

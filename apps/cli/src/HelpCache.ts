@@ -1,9 +1,8 @@
-import { readFileSync } from "node:fs"
-
 /**
- * `vwh … --help` from dist/help.json: @effect/cli's own help text for every command, captured at build time
- * (build.mjs) so that asking for help does not load and run the whole CLI. Any other argv, a missing entry or
- * VWH_HELP_CACHE=0 falls through to the live CLI; a test checks both print the same.
+ * `vwh … --help` from dist/help.json (the standalone executable carries a copy): @effect/cli's own help text for
+ * every command, captured at build time (build.mjs) so that asking for help does not load and run the whole CLI.
+ * Any other argv, a missing entry or VWH_HELP_CACHE=0 falls through to the live CLI; a test checks both print the
+ * same.
  */
 export const helpKey = (args: ReadonlyArray<string>): string | undefined => {
   const last = args.at(-1)
@@ -12,12 +11,12 @@ export const helpKey = (args: ReadonlyArray<string>): string | undefined => {
   return path.every((a) => /^[a-z]+$/.test(a)) ? path.join(" ") : undefined
 }
 
-export const cachedHelp = (args: ReadonlyArray<string>): string | undefined => {
+export const cachedHelp = (args: ReadonlyArray<string>, readCache: () => string): string | undefined => {
   if (process.env.VWH_HELP_CACHE === "0") return undefined
   const key = helpKey(args)
   if (key === undefined) return undefined
   try {
-    const cache = JSON.parse(readFileSync(new URL("./help.json", import.meta.url), "utf8")) as Record<string, string>
+    const cache = JSON.parse(readCache()) as Record<string, string>
     return cache[key]
   } catch {
     return undefined

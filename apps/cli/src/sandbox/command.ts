@@ -6,7 +6,7 @@ import { about, leaf } from "../CommandTree.js"
 import { bindOptions, checkPort } from "../SharedOptions.js"
 
 // A separate bundle beside this one (see build.mjs). dist/cli.cjs runs in the CommonJS wrapper dist/vwh.js gives
-// it (CodeCache.ts), so `require` and `__dirname` are those of dist/.
+// it (CodeCache.ts), so `require` and `__dirname` are those of dist/ (the standalone executable serves it, sea.ts).
 const loadSandbox = () =>
   Promise.resolve().then(() => require(`${__dirname}/sandbox.cjs`) as typeof import("./main.js"))
 
