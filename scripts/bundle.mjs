@@ -1,19 +1,30 @@
 // One esbuild recipe for every runnable in the repo: a single ESM file for Node 20 that starts fast
 // (no module resolution at run time); an `.cjs` output is a CommonJS module instead, with no banner (vwh loads
-// its CLI that way, see apps/cli/src/CodeCache.ts). Usage: node ../../scripts/bundle.mjs <entry.ts> <out.js> […]
+// its CLI that way, see apps/cli/src/CodeCache.ts). With --split, what an entry imports dynamically (`import()`)
+// goes into chunks next to it, loaded only when that import runs (vwh-proxy loads its server only to serve).
+// Usage: node ../../scripts/bundle.mjs [--split] <entry.ts> <out.js> […]
+import { basename, dirname } from "node:path"
 import { build } from "esbuild"
 
-const pairs = process.argv.slice(2)
+const split = process.argv[2] === "--split"
+const pairs = process.argv.slice(split ? 3 : 2)
 if (pairs.length === 0 || pairs.length % 2 !== 0) {
-  console.error("usage: bundle.mjs <entry.ts> <out.js> [<entry.ts> <out.js> …]")
+  console.error("usage: bundle.mjs [--split] <entry.ts> <out.js> [<entry.ts> <out.js> …]")
   process.exit(2)
 }
 
 for (let i = 0; i < pairs.length; i += 2) {
   const commonJs = pairs[i + 1].endsWith(".cjs")
+  const out = split
+    ? {
+        entryPoints: [{ in: pairs[i], out: basename(pairs[i + 1]).replace(/\.js$/, "") }],
+        outdir: dirname(pairs[i + 1]),
+        splitting: true,
+        chunkNames: "chunks/[name]-[hash]"
+      }
+    : { entryPoints: [pairs[i]], outfile: pairs[i + 1] }
   await build({
-    entryPoints: [pairs[i]],
-    outfile: pairs[i + 1],
+    ...out,
     bundle: true,
     platform: "node",
     target: "node20",

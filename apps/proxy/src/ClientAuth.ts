@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
+import { randomBytes, timingSafeEqual } from "node:crypto"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import { ManagementAuth } from "@voucherify-webhooks/core/Api"
 import { ApiTooManyRequests, unauthorized } from "@voucherify-webhooks/core/ApiErrors"
@@ -8,6 +8,7 @@ import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import { digest } from "./Keys.js"
 import * as LoginThrottle from "./LoginThrottle.js"
 import { operationOf } from "./Metrics.js"
 import type { Client } from "./ProxyConfig.js"
@@ -16,17 +17,7 @@ import { RateLimiter } from "./RateLimit.js"
 import { RateLimitedTrail } from "./RateLimitedTrail.js"
 import * as RequestState from "./RequestState.js"
 
-/**
- * A client key: 32 random bytes (256 bits). With that much entropy a plain SHA-256 is a safe verifier — slow
- * hashes (scrypt) protect guessable passwords, not random keys — and it keeps every request cheap.
- */
-export const mintKey = (): Redacted.Redacted<string> => Redacted.make(`vwhk_${randomBytes(32).toString("base64url")}`)
-
-const digest = (key: string): Buffer => createHash("sha256").update(key, "utf8").digest()
-
-/** What goes in the config file for a key: `sha256:<hex>`. */
-export const hashKey = (key: Redacted.Redacted<string>): string =>
-  `sha256:${digest(Redacted.value(key)).toString("hex")}`
+export { hashKey, mintKey } from "./Keys.js"
 
 // Compared against when the client id is unknown, so a miss costs the same as a wrong key.
 const decoy = digest(randomBytes(32).toString("hex"))

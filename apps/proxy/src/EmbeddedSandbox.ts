@@ -1,7 +1,7 @@
 import * as Sandbox from "@voucherify-webhooks/sandbox/Sandbox"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { mintKey } from "./ClientAuth.js"
+import { mintKey } from "./Keys.js"
 import { UpstreamTarget } from "./Upstream.js"
 
 /**

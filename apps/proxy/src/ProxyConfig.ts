@@ -7,7 +7,9 @@ import * as Schema from "effect/Schema"
 /** `sha256:` and 64 hex digits: the hash of a client key minted by `vwh-proxy hash-key`. */
 export const KeyHash = Schema.String.pipe(
   Schema.filter(
-    (s) => /^sha256:[0-9a-f]{64}$/.test(s) || 'must be "sha256:" and 64 lowercase hex digits (run `vwh-proxy hash-key`)'
+    (s) =>
+      /^sha256:[0-9a-f]{64}$/.test(s) ||
+      `${/^sha256:[0-9a-f]{64}$/i.test(s) ? "must be lowercase hex" : "not a key hash (a placeholder?)"}: run \`vwh-proxy hash-key --config <file> --id <client>\` to mint a key and write its hash here`
   )
 )
 
@@ -65,6 +67,11 @@ export const Policy = Schema.Struct({
 export type Policy = typeof Policy.Type
 
 export const Upstream = Schema.Struct({
+  /**
+   * Forward to the embedded sandbox instead of Voucherify (to try a config offline). Never implied: with a config
+   * file and no upstream credentials the proxy refuses to start rather than quietly serve a sandbox.
+   */
+  sandbox: Schema.optionalWith(Schema.Boolean, { default: () => false }),
   /** A base URL (wins over `cluster`); the VOUCHERIFY_API_URL / VOUCHERIFY_CLUSTER env vars win over both. */
   url: Schema.optional(
     Schema.String.pipe(

@@ -1,8 +1,6 @@
 import * as HttpClient from "@effect/platform/HttpClient"
-import { clusters } from "@voucherify-webhooks/core/Clusters"
 import * as CoreConfig from "@voucherify-webhooks/core/Config"
 import { Webhooks } from "@voucherify-webhooks/core/Webhooks"
-import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -27,21 +25,6 @@ export class UpstreamTarget extends Context.Tag("@voucherify-webhooks/proxy/Upst
 /** A real upstream (a Voucherify cluster, or anything speaking its API). */
 export const remote = (baseUrl: string, credentials: CoreConfig.Credentials) =>
   Layer.succeed(UpstreamTarget, { baseUrl: baseUrl.replace(/\/+$/, ""), credentials, sandbox: false })
-
-/**
- * Reads the upstream from the environment with core's config: credentials from VOUCHERIFY_MANAGEMENT_ID/TOKEN;
- * VOUCHERIFY_API_URL or VOUCHERIFY_CLUSTER, when set, win over the config file's `upstream`. None = no
- * credentials: the caller starts the embedded sandbox instead.
- */
-export const fromEnv = Effect.gen(function* () {
-  const settings = yield* ProxySettings
-  const env = yield* CoreConfig.webhooksConfig
-  const urlSet = Option.isSome(yield* Config.option(Config.string("VOUCHERIFY_API_URL")))
-  const clusterSet = Option.isSome(yield* Config.option(Config.string("VOUCHERIFY_CLUSTER")))
-  const baseUrl =
-    urlSet || clusterSet ? env.baseUrl : (settings.upstream.url ?? clusters[settings.upstream.cluster ?? "eu"])
-  return Option.map(env.credentials, (credentials) => ({ baseUrl, credentials }))
-})
 
 /** Whether the upstream answers: a cheap GET of its base URL, cached so probes cannot hammer it. */
 export class Readiness extends Context.Tag("@voucherify-webhooks/proxy/Readiness")<

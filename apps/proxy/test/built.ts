@@ -1,23 +1,35 @@
-import { type ChildProcess, spawn } from "node:child_process"
+import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Redacted from "effect/Redacted"
-import { hashKey, mintKey } from "../src/ClientAuth.js"
+import { hashKey, mintKey } from "../src/Keys.js"
+
+/** The package's directory. */
+export const root = join(import.meta.dirname, "..")
 
 /** The built bundle (what `npm start` runs), built once for the whole run by test/globalSetup.ts. */
-export const main = join(import.meta.dirname, "..", "dist", "main.js")
+export const main = join(root, "dist", "main.js")
 
 /** A temporary directory for this test file's configs and audit files. */
 export const dir = mkdtempSync(join(tmpdir(), "vwh-proxy-"))
 
-/** The environment without anything that would point the proxy at an upstream or a config. */
-export const cleanEnv = () => {
+/** The environment without anything that configures the proxy or points it at an upstream, plus `extra`. */
+export const cleanEnv = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => {
   const env: NodeJS.ProcessEnv = { ...process.env }
   for (const k of Object.keys(env))
-    if (k.startsWith("VOUCHERIFY_") || k.startsWith("OTEL_") || k === "PORT" || k === "PROXY_CONFIG") delete env[k]
-  return env
+    if (
+      k.startsWith("VOUCHERIFY_") ||
+      k.startsWith("OTEL_") ||
+      ["PORT", "HOST", "PROXY_CONFIG", "LOG_LEVEL"].includes(k)
+    )
+      delete env[k]
+  return { ...env, ...extra }
 }
+
+/** Runs the bin to completion (a refused start, check-config, hash-key). */
+export const runProxy = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv, cwd?: string) =>
+  spawnSync(process.execPath, [main, ...args], { env, encoding: "utf8", timeout: 30_000, ...(cwd ? { cwd } : {}) })
 
 const waitForPort = (child: ChildProcess, output: { text: string }) =>
   new Promise<number>((resolve, reject) => {
@@ -33,8 +45,12 @@ const waitForPort = (child: ChildProcess, output: { text: string }) =>
   })
 
 /** The built proxy as a child process; `port` resolves once its banner names the port it bound. */
-export const spawnProxy = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv) => {
-  const child = spawn(process.execPath, [main, ...args], { env, stdio: ["ignore", "pipe", "pipe"] })
+export const spawnProxy = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv, cwd?: string) => {
+  const child = spawn(process.execPath, [main, ...args], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+    ...(cwd ? { cwd } : {})
+  })
   const output = { text: "" }
   child.stdout!.on("data", (c) => {
     output.text += c
@@ -43,16 +59,23 @@ export const spawnProxy = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv) 
     output.text += c
   })
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
-  return { child, output, exited, port: waitForPort(child, output) }
+  const port = waitForPort(child, output)
+  // A test that expects the process to refuse to start never awaits the port.
+  port.catch(() => {})
+  return { child, output, exited, port }
 }
 
 /** A clean environment pointing the proxy at an upstream (a scripted one, or a sandbox) with its credentials. */
-export const upstreamEnv = (upstream: { readonly url: string; readonly token: string; readonly id?: string }) => ({
-  ...cleanEnv(),
-  VOUCHERIFY_API_URL: upstream.url,
-  VOUCHERIFY_MANAGEMENT_ID: upstream.id ?? "fake-upstream",
-  VOUCHERIFY_MANAGEMENT_TOKEN: upstream.token
-})
+export const upstreamEnv = (
+  upstream: { readonly url: string; readonly token: string; readonly id?: string },
+  extra: NodeJS.ProcessEnv = {}
+) =>
+  cleanEnv({
+    VOUCHERIFY_API_URL: upstream.url,
+    VOUCHERIFY_MANAGEMENT_ID: upstream.id ?? "fake-upstream",
+    VOUCHERIFY_MANAGEMENT_TOKEN: upstream.token,
+    ...extra
+  })
 
 /** A webhook as the upstream answers it. */
 export const webhookJson = (target_url: string) => ({
@@ -82,5 +105,14 @@ export const writeConfig = (name: string, extra: Record<string, unknown>) => {
     path,
     key,
     headers: { "x-management-id": "ci-bot", "x-management-token": key, "content-type": "application/json" }
+  }
+}
+
+/** Polls until `check` is true, or fails after `ms`. */
+export const eventually = async (check: () => boolean | Promise<boolean>, ms = 10_000, what = "condition") => {
+  const until = Date.now() + ms
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 25))
   }
 }

@@ -4,7 +4,7 @@ import { connect } from "node:net"
 import { join } from "node:path"
 import * as Redacted from "effect/Redacted"
 import { describe, expect, it } from "vitest"
-import { hashKey, mintKey } from "../src/ClientAuth.js"
+import { hashKey, mintKey } from "../src/Keys.js"
 import { cleanEnv, dir, main, spawnProxy, upstreamEnv, webhookJson, writeConfig } from "./built.js"
 import { startFakeUpstream } from "./helpers.js"
 
@@ -50,7 +50,7 @@ describe("the built proxy as a process", () => {
   })
 
   it("hash-key mints a key whose hash is what the config wants", () => {
-    const r = spawnSync(process.execPath, [main, "hash-key", "--id", "ci-bot"], { encoding: "utf8" })
+    const r = spawnSync(process.execPath, [main, "hash-key", "--id", "ci-bot"], { env: cleanEnv(), encoding: "utf8" })
     expect(r.status).toBe(0)
     const key = /key:\s+(vwhk_\S+)/.exec(r.stdout)![1]!
     const hash = /keyHash:\s+(sha256:[0-9a-f]{64})/.exec(r.stdout)![1]!
@@ -138,13 +138,11 @@ describe("the built proxy as a process", () => {
   it("an upstream URL with user:password in it is printed without them, in the banner and the log", async () => {
     const fake = await startFakeUpstream(() => ({ status: 404, body: { code: 404, message: "Resource not found" } }))
     const secret = "tok3n-in-the-url-9f8e7d"
-    const p = spawnProxy([], {
-      ...cleanEnv(),
-      PORT: "0",
-      VOUCHERIFY_API_URL: fake.url.replace("http://", `http://someone:${secret}@`),
-      VOUCHERIFY_MANAGEMENT_ID: "fake-upstream",
-      VOUCHERIFY_MANAGEMENT_TOKEN: fake.token
-    })
+    const { path } = writeConfig("userinfo", { audit: { path: join(dir, "userinfo.jsonl") } })
+    const p = spawnProxy(
+      ["--config", path],
+      upstreamEnv(fake, { VOUCHERIFY_API_URL: fake.url.replace("http://", `http://someone:${secret}@`) })
+    )
     try {
       await p.port
       await new Promise((r) => setTimeout(r, 200))
@@ -259,7 +257,7 @@ describe("the built proxy as a process", () => {
 
   it("SIGTERM does not wait for a connection that never sent a request (a browser's spare socket)", async () => {
     const graceMs = 30_000
-    const { path } = writeConfig("drain-spare", { limits: { shutdownGraceMs: graceMs } })
+    const { path } = writeConfig("drain-spare", { limits: { shutdownGraceMs: graceMs }, upstream: { sandbox: true } })
     const p = spawnProxy(["--config", path], { ...cleanEnv(), PORT: "0" })
     try {
       const port = await p.port
@@ -287,7 +285,7 @@ describe("the built proxy as a process", () => {
       [shared, true],
       [fresh, false]
     ] as const) {
-      const { path } = writeConfig(`mode-${warned}`, { audit: { path: audit } })
+      const { path } = writeConfig(`mode-${warned}`, { audit: { path: audit }, upstream: { sandbox: true } })
       const p = spawnProxy(["--config", path], { ...cleanEnv(), PORT: "0" })
       try {
         await p.port
