@@ -2,12 +2,13 @@
 // delivery to a local receiver), each as a ratio to `node -e 0` measured in the same run, interleaved so machine
 // noise hits all alike. Median of N runs (default 15). Prints pass/MISS against the targets (--help ≤ 1.5×,
 // webhooks list ≤ 2.5×); trigger is reported.
-// Usage: node cli-startup.mjs [--runs 15]   (build first: apps/cli and packages/sandbox, `node build.mjs`)
+// Usage: node cli-startup.mjs [--runs 15] [--sea apps/cli/dist/sea/vwh]   (build first: apps/cli and
+// packages/sandbox, `node build.mjs`; --sea adds rows for the standalone executable, built by apps/cli/sea.mjs)
 import { spawnSync } from "node:child_process"
 import { parseArgs } from "node:util"
 import { cleanEnv, credentials, median, requireBuilt, startReceiver, startSandbox, vwhBin } from "./cli-common.mjs"
 
-const { values } = parseArgs({ options: { runs: { type: "string", default: "15" } } })
+const { values } = parseArgs({ options: { runs: { type: "string", default: "15" }, sea: { type: "string" } } })
 const runs = Number(values.runs)
 requireBuilt()
 
@@ -22,12 +23,20 @@ const cases = {
   "vwh --help (live)": [vwhBin, "--help"],
   "vwh events": [vwhBin, "events"],
   "vwh webhooks list": [vwhBin, "webhooks", "list", "--project", "proj_sandbox"],
-  "vwh trigger": [vwhBin, "trigger", "redemption.succeeded", "--to", receiver.url]
+  "vwh trigger": [vwhBin, "trigger", "redemption.succeeded", "--to", receiver.url],
+  ...(values.sea === undefined
+    ? {}
+    : {
+        "standalone --help": [values.sea, "--help"],
+        "standalone webhooks list": [values.sea, "webhooks", "list", "--project", "proj_sandbox"]
+      })
 }
 
 const time = (name, args) => {
   const start = process.hrtime.bigint()
-  const r = spawnSync(process.execPath, args, {
+  // The standalone executable is its own program; every other case runs under this Node.
+  const [command, rest] = name.startsWith("standalone") ? [args[0], args.slice(1)] : [process.execPath, args]
+  const r = spawnSync(command, rest, {
     env: name.includes("(live)") ? { ...env, VWH_HELP_CACHE: "0" } : env,
     stdio: ["ignore", "ignore", "pipe"]
   })
@@ -44,7 +53,7 @@ try {
   console.log(`cold start, median of ${runs} (node ${process.version})`)
   for (const [name, xs] of Object.entries(samples)) {
     const m = median(xs)
-    console.log(`  ${name.padEnd(22)} ${m.toFixed(1).padStart(7)} ms  ${(m / base).toFixed(2)}× node`)
+    console.log(`  ${name.padEnd(26)} ${m.toFixed(1).padStart(7)} ms  ${(m / base).toFixed(2)}× node`)
   }
   // Targets of issue 11: asking for help costs about what starting Node costs; a real command, little more.
   const targets = [
