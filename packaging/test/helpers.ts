@@ -8,7 +8,8 @@ export const repoRoot = fileURLToPath(new URL("../..", import.meta.url))
 export const publicPackages = [
   "@voucherify-webhooks/core",
   "@voucherify-webhooks/sandbox",
-  "@voucherify-webhooks/cli"
+  "@voucherify-webhooks/cli",
+  "@voucherify-webhooks/proxy"
 ] as const
 
 export interface Installed {

@@ -1,7 +1,8 @@
 // What a registry would receive: each tarball's files and manifest, read from the packed .tgz itself.
 import { createHash } from "node:crypto"
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs"
-import { join } from "node:path"
+import { builtinModules } from "node:module"
+import { dirname, join } from "node:path"
 import { describe, expect, inject, it } from "vitest"
 import { publicPackages, repoRoot } from "./helpers.js"
 
@@ -10,7 +11,8 @@ const installed = inject("installed")
 const workspaceDir: Record<string, string> = {
   "@voucherify-webhooks/core": "packages/core",
   "@voucherify-webhooks/sandbox": "packages/sandbox",
-  "@voucherify-webhooks/cli": "apps/cli"
+  "@voucherify-webhooks/cli": "apps/cli",
+  "@voucherify-webhooks/proxy": "apps/proxy"
 }
 
 const sha = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex")
@@ -35,6 +37,22 @@ const targets = (manifest: Record<string, unknown>): Array<string> => {
   walk(manifest.types)
   return out
 }
+
+/** The package a bare specifier names (`effect/Schema` → `effect`, `@effect/platform/HttpApi` → `@effect/platform`). */
+const packageOf = (specifier: string) =>
+  specifier
+    .split("/")
+    .slice(0, specifier.startsWith("@") ? 2 : 1)
+    .join("/")
+
+/** Every module specifier a published JavaScript file loads: static imports and re-exports, import(), require(). */
+const specifiers = (source: string): Array<string> => [
+  ...[...source.matchAll(/(?<![\w$."'])(?:from|import)\s*(["'])([\w@./:-]+)\1/g)].map((m) => m[2]!),
+  ...[...source.matchAll(/(?<![\w$."'])(?:import|require)\s*\(\s*(["'])([\w@./:-]+)\1\s*\)/g)].map((m) => m[2]!)
+]
+
+// ws (inside @effect/platform-node) requires these native speed-ups inside try/catch and works without them.
+const optionalNative = new Set(["bufferutil", "utf-8-validate"])
 
 describe.each(publicPackages)("the tarball of %s", (name) => {
   const files = installed.files[name] ?? []
@@ -61,6 +79,27 @@ describe.each(publicPackages)("the tarball of %s", (name) => {
       const bytes = readFileSync(join(installed.app, "node_modules", name, file))
       expect(sharedHashes.has(sha(bytes)), file).toBe(false)
     }
+  })
+
+  it("loads at run time only Node's own modules and the dependencies it declares (the rest is bundled)", () => {
+    const declared = new Set(
+      ["dependencies", "peerDependencies", "optionalDependencies"].flatMap((k) =>
+        Object.keys((manifest[k] as Record<string, string> | undefined) ?? {})
+      )
+    )
+    const scripts = files.filter((f) => /\.[cm]?js$/.test(f))
+    expect(scripts.length).toBeGreaterThan(0)
+    const undeclared = new Set<string>()
+    for (const file of scripts) {
+      for (const specifier of specifiers(readFileSync(join(installed.app, "node_modules", name, file), "utf8"))) {
+        if (specifier.startsWith(".") || specifier.startsWith("node:") || builtinModules.includes(specifier)) continue
+        const dependency = packageOf(specifier)
+        if (!declared.has(dependency) && !optionalNative.has(dependency)) undeclared.add(`${file}: ${specifier}`)
+      }
+    }
+    // A runtime dependency left out of a bundle (an esbuild external, a new client library) would fail only on the
+    // code path that loads it, in a user's install: name it here instead.
+    expect([...undeclared]).toEqual([])
   })
 
   it("ships a README, the licence and a changelog", () => {
@@ -148,7 +187,34 @@ describe("the published manifests", () => {
     expect(Object.keys(sandbox.peerDependencies as object).sort()).toEqual(["@effect/platform", "effect"])
   })
 
-  it.each(["@voucherify-webhooks/cli", "@voucherify-webhooks/sandbox"])(
+  it("proxy: the bin with its example config, nothing to install besides it", () => {
+    const proxy = installed.manifests["@voucherify-webhooks/proxy"]!
+    expect(proxy.bin).toEqual({ "vwh-proxy": "./dist/main.js" })
+    expect(proxy.exports).toEqual({ "./package.json": "./package.json" })
+    expect(proxy.dependencies).toBeUndefined()
+    expect(proxy.peerDependencies).toBeUndefined()
+    const files = installed.files["@voucherify-webhooks/proxy"]!
+    expect(files).toEqual(expect.arrayContaining(["dist/main.js", "proxy.example.json", "README.md"]))
+    // The server is a chunk loaded on demand; every chunk the bundle imports is in the package.
+    const chunks = files.filter((f) => f.startsWith("dist/chunks/"))
+    expect(chunks.length).toBeGreaterThan(0)
+    const dist = join(installed.app, "node_modules", "@voucherify-webhooks", "proxy", "dist")
+    for (const file of ["main.js", ...chunks.map((c) => c.slice("dist/".length))]) {
+      const source = readFileSync(join(dist, file), "utf8")
+      for (const [, target] of source.matchAll(/(?:from|import\()\s*"(\.{1,2}\/[^"]+)"/g)) {
+        const path = join(dirname(join("dist", file)), target!)
+        expect(files, `${file} imports ${target}`).toContain(path)
+      }
+    }
+  })
+
+  it("changesets versions exactly the public packages, together", () => {
+    const config = JSON.parse(readFileSync(join(repoRoot, ".changeset", "config.json"), "utf8"))
+    expect(config.fixed).toHaveLength(1)
+    expect([...config.fixed[0]].sort()).toEqual([...publicPackages].sort())
+  })
+
+  it.each(["@voucherify-webhooks/cli", "@voucherify-webhooks/sandbox", "@voucherify-webhooks/proxy"])(
     "%s carries the licences of the packages bundled into it",
     (name) => {
       expect(installed.files[name]).toContain("dist/THIRD_PARTY_LICENSES.md")
