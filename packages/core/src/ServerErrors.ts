@@ -13,6 +13,7 @@ import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import { WebhooksApi } from "./Api.js"
 import { boomBody } from "./ApiErrors.js"
+import { currentRequestId, wellFormedRequestId } from "./Correlation.js"
 import { maxIdLength } from "./Ids.js"
 import { clipMessage, describeIssues } from "./Validation.js"
 
@@ -20,7 +21,7 @@ import { clipMessage, describeIssues } from "./Validation.js"
 export const maxBodyBytes = 10_485_760
 
 /** The request id of the request being served: set by {@link withRequestId}, echoed in every error body. */
-export const currentRequestId = FiberRef.unsafeMake("")
+export { currentRequestId } from "./Correlation.js"
 
 /** A request id in Voucherify's style: `v-` and 18 hex digits. */
 // A random per-process prefix and a counter: unique, unguessable enough for log correlation, and cheap — one
@@ -225,8 +226,9 @@ const malformedSegment = (path: string): string | undefined => {
 
 /**
  * Gives each request a Voucherify-style request id (in {@link currentRequestId}) and echoes it in
- * `x-request-id`. `onResponse` sees every response on its way out, errors included, already carrying the id:
- * the one place for per-response headers, metrics or an access log (one pre-response handler per request).
+ * `x-request-id`; with `incoming`, a well-formed id the client sent (core's wellFormedRequestId) is used instead,
+ * so its logs and ours share it. `onResponse` sees every response on its way out, errors included, already
+ * carrying the id: the one place for per-response headers, metrics or an access log (one pre-response handler).
  */
 export const withRequestId = (
   app: HttpApp.Default,
@@ -234,10 +236,11 @@ export const withRequestId = (
     requestId: string,
     request: HttpServerRequest.HttpServerRequest,
     response: HttpServerResponse.HttpServerResponse
-  ) => HttpServerResponse.HttpServerResponse
+  ) => HttpServerResponse.HttpServerResponse,
+  incoming?: string
 ): HttpApp.Default =>
   Effect.suspend(() => {
-    const id = newRequestId()
+    const id = wellFormedRequestId(incoming) ?? newRequestId()
     return HttpApp.appendPreResponseHandler((request, response) => {
       const tagged = HttpServerResponse.setHeader(response, "x-request-id", id)
       return Effect.succeed(onResponse ? onResponse(id, request, tagged) : tagged)

@@ -15,6 +15,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as ConfigLayers from "./Config.js"
 import { WebhooksConfig } from "./Config.js"
+import { currentRequestId, currentTraceContext, type TraceContext } from "./Correlation.js"
 import { type CallContext, errorFromResponse, isMutation, mayHaveBeenAppliedAdvice } from "./ErrorMapping.js"
 import { AuthError, HttpError, RateLimitError, type WebhooksError } from "./Errors.js"
 import { ProjectId, pathSegment, WebhookId } from "./Ids.js"
@@ -82,6 +83,21 @@ const timeoutError = (ctx: CallContext, timeout: Duration.Duration): HttpError =
         message: `${late}; ${mayHaveBeenAppliedAdvice(ctx)}; raise VOUCHERIFY_TIMEOUT if Voucherify is slow`
       })
     : new HttpError({ reason: "timeout", message: `${late}; raise VOUCHERIFY_TIMEOUT or try again` })
+}
+
+/**
+ * What a server serving a request passes on (core Correlation): its request id and the trace context it came with.
+ * A tracing HttpClient replaces traceparent with its own span's (a child in the same trace); tracestate goes as is.
+ */
+const correlationHeaders = (requestId: string, trace: TraceContext | undefined): Record<string, string> => {
+  if (requestId === "" && trace === undefined) return {}
+  const headers: Record<string, string> = {}
+  if (requestId !== "") headers["x-request-id"] = requestId
+  if (trace !== undefined) {
+    headers.traceparent = trace.traceparent
+    if (trace.tracestate !== undefined) headers.tracestate = trace.tracestate
+  }
+  return headers
 }
 
 /** The instant every call must end by, and the whole budget it was set from (for the error). */
@@ -228,7 +244,8 @@ export class Webhooks extends Effect.Service<Webhooks>()("@voucherify-webhooks/c
             "x-management-id": creds.managementId,
             "x-management-token": Redacted.value(creds.managementToken),
             "user-agent": userAgent,
-            accept: "application/json"
+            accept: "application/json",
+            ...correlationHeaders(yield* FiberRef.get(currentRequestId), yield* FiberRef.get(currentTraceContext))
           })
         )
         const deadline = yield* FiberRef.get(currentDeadline)
