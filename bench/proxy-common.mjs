@@ -95,9 +95,10 @@ export const proxyNodeFlags = /^node (.*?)\s*dist\/main\.js$/.exec(startScript)?
 
 /**
  * The built vwh-proxy as operators run it: a config file with one read-write client (no client rate limit, so the
- * bench measures the proxy, not its limiter), the upstream from the environment, default logging.
+ * bench measures the proxy, not its limiter), the upstream from the environment, default logging; `extraEnv` on
+ * top (OTEL_* to trace).
  */
-export const startProxy = async (sandbox, extraConfig = {}) => {
+export const startProxy = async (sandbox, extraConfig = {}, extraEnv = {}) => {
   const key = `vwhk_${randomBytes(32).toString("base64url")}`
   const config = join(tmpdir(), `vwh-proxy-bench-${process.pid}-${randomBytes(4).toString("hex")}.json`)
   writeFileSync(
@@ -124,7 +125,8 @@ export const startProxy = async (sandbox, extraConfig = {}) => {
       VOUCHERIFY_API_URL: sandbox.url,
       VOUCHERIFY_MANAGEMENT_ID: sandbox.creds.id,
       VOUCHERIFY_MANAGEMENT_TOKEN: sandbox.creds.token,
-      LOG_LEVEL: process.env.LOG_LEVEL ?? "info"
+      LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+      ...extraEnv
     },
     /listening on (http:\/\/\S+)/,
     proxyNodeFlags

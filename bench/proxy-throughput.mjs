@@ -59,6 +59,10 @@ const passThrough = await start(
 const proxy = await startProxy(sandbox)
 const proxyHeaders = proxy.headers
 
+// --- the same with tracing on: spans exported over OTLP/HTTP (protobuf, the default) to a local sink
+const sink = await start(join(here, "otlp-sink.mjs"), [], {}, /listening on (http:\/\/\S+)/)
+const tracedProxy = await startProxy(sandbox, {}, { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url })
+
 const cannon = (url, headers, seconds, inFlight = connections) =>
   new Promise((resolve, reject) => {
     autocannon({ url: `${url}${path}`, headers, connections: inFlight, duration: seconds }, (err, r) =>
@@ -70,10 +74,11 @@ const targets = [
   ["pass-through → sandbox", passThrough.url, upstreamHeaders, passThrough.child.pid],
   ["vwh-proxy → sandbox", proxy.url, proxyHeaders, proxy.child.pid]
 ]
+const traced = ["vwh-proxy traced → sandbox", tracedProxy.url, tracedProxy.headers, tracedProxy.child.pid]
 /** Each target after a warm-up (JIT, keep-alive pools), with the CPU its processes spent per request. */
-const measure = async (inFlight) => {
+const measure = async (inFlight, extra = []) => {
   const results = {}
-  for (const [name, url, headers, forwarder] of targets) {
+  for (const [name, url, headers, forwarder] of [...targets, ...extra]) {
     await cannon(url, headers, 2, inFlight)
     const before = { sandbox: cpuMs(sandbox.child.pid), forwarder: forwarder ? cpuMs(forwarder) : 0 }
     const r = await cannon(url, headers, duration, inFlight)
@@ -100,8 +105,8 @@ const compare = (results, label, verdict) => {
   console.log(`${label} p99 vs pass-through:        ${p99.toFixed(2)}× (target ≤ 1.3×)${mark(p99 <= 1.3)}`)
 }
 
-// --- 1. saturated: the CPU sets the pace
-const saturated = await measure(connections)
+// --- 1. saturated: the CPU sets the pace (and the cost of tracing, next to the same proxy untraced)
+const saturated = await measure(connections, [traced])
 console.log(`vwh-proxy started as its start script does: node ${nodeFlags.join(" ")} dist/main.js`)
 console.log(`\n1. saturated: GET list (5 webhooks), ${connections} connections, ${duration} s each`)
 console.table(saturated)
@@ -109,6 +114,10 @@ compare(saturated, "saturated", true)
 const cost = (name) => saturated[name]["forwarder CPU ms/req"]
 console.log(
   `CPU per forwarded request: vwh-proxy ${cost("vwh-proxy → sandbox")} ms, pass-through ${cost("pass-through → sandbox")} ms, the sandbox itself ${saturated["direct → sandbox"]["sandbox CPU ms/req"]} ms (load generator and all servers share ${availableParallelism()} cores)`
+)
+const tracedRps = saturated[traced[0]].rps / saturated["vwh-proxy → sandbox"].rps
+console.log(
+  `tracing on (OTLP/HTTP to a local sink) vs off: ${(tracedRps * 100).toFixed(1)} % of the requests/s, CPU per request ${cost(traced[0])} ms vs ${cost("vwh-proxy → sandbox")} ms (context: off is the default)`
 )
 
 // --- 2. paced: the upstream sets the pace, as Voucherify's latency would
@@ -135,5 +144,7 @@ console.log(
 )
 
 proxy.child.kill("SIGTERM")
+tracedProxy.child.kill("SIGTERM")
+sink.child.kill("SIGTERM")
 passThrough.child.kill("SIGTERM")
 sandbox.child.kill("SIGTERM")

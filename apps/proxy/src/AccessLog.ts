@@ -13,6 +13,10 @@ export interface AccessRecord {
   readonly status: number
   readonly duration_ms: number
   readonly client?: string
+  /** Where the request came from (see `trustProxy`), when known. */
+  readonly client_address?: string
+  /** The W3C trace it belongs to, when it came with a traceparent or the proxy traces. */
+  readonly trace_id?: string
 }
 
 /**

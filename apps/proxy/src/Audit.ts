@@ -26,6 +26,8 @@ export interface AuditRecord {
   readonly time: string
   readonly request_id: string
   readonly client: string
+  /** Where the request came from (see `trustProxy`), when known. */
+  readonly client_address?: string
   readonly operation: "create" | "update" | "delete"
   readonly project: string
   readonly webhook_id?: string

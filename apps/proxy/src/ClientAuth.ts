@@ -6,7 +6,6 @@ import { currentRequestId } from "@voucherify-webhooks/core/ServerErrors"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { digest } from "./Keys.js"
 import * as LoginThrottle from "./LoginThrottle.js"
@@ -73,7 +72,9 @@ export const ManagementAuthLive = Layer.effect(
           const request = yield* HttpServerRequest.HttpServerRequest
           const token = request.headers["x-management-token"] ?? ""
           const clientId = Redacted.value(id)
-          const source = LoginThrottle.sourceKey(Option.getOrUndefined(request.remoteAddress))
+          const state = yield* FiberRef.get(RequestState.currentRequest)
+          // The client's address as `trustProxy` allows (Server.ts): behind a proxy you trust, each client's own.
+          const source = LoginThrottle.sourceKey(state.address)
           const now = Date.now()
           const before = throttle.before(clientId, source, now)
           if (before.refused) {
@@ -94,11 +95,19 @@ export const ManagementAuthLive = Layer.effect(
             return yield* Effect.fail(unauthorized(yield* FiberRef.get(currentRequestId)))
           }
           throttle.succeeded(clientId, source, now)
-          yield* RequestState.update((state) => {
-            state.client = clientId
-          })
-          const limited = yield* Effect.flip(limiter.take(client!)).pipe(Effect.option)
-          if (Option.isSome(limited)) {
+          state.client = clientId
+          const taken = yield* Effect.either(limiter.take(client!))
+          state.quota =
+            taken._tag === "Right"
+              ? taken.right
+              : {
+                  limit: taken.left.limit,
+                  remaining: 0,
+                  resetSeconds: taken.left.retryAfterSeconds,
+                  windowSeconds: taken.left.windowSeconds
+                }
+          if (taken._tag === "Left") {
+            const limited = taken.left
             const operation = operationOf(request.method, request.url)
             if (operation === "create" || operation === "update" || operation === "delete") {
               yield* trail
@@ -106,6 +115,7 @@ export const ManagementAuthLive = Layer.effect(
                   time: new Date(now).toISOString(),
                   request_id: yield* FiberRef.get(currentRequestId),
                   client: clientId,
+                  ...(state.address === undefined ? {} : { client_address: state.address }),
                   operation,
                   project: projectOf(request.url),
                   phase: "denied",
@@ -115,8 +125,8 @@ export const ManagementAuthLive = Layer.effect(
                 .pipe(Effect.catchAll((e) => Effect.logError("audit record of a rate-limited request lost", e.message)))
             }
             return yield* tooMany(
-              `client ${clientId} exceeded its rate limit; retry in ${limited.value.retryAfterSeconds} s`,
-              limited.value.retryAfterSeconds
+              `client ${clientId} exceeded its rate limit; retry in ${limited.retryAfterSeconds} s`,
+              limited.retryAfterSeconds
             )
           }
           return { managementId: clientId }

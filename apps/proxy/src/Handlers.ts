@@ -67,11 +67,13 @@ export const WebhooksLive = HttpApiBuilder.group(WebhooksApi, "webhooks", (handl
       Effect.gen(function* () {
         const client = yield* currentClient
         const request_id = yield* FiberRef.get(currentRequestId)
+        const { address } = yield* FiberRef.get(RequestState.currentRequest)
         const targetHost = body ? hostOf(body.target_url) : undefined
         const record = (fields: Pick<AuditRecord, "phase"> & Partial<AuditRecord>): AuditRecord => ({
           time: new Date().toISOString(),
           request_id,
           client: client.id,
+          ...(address === undefined ? {} : { client_address: address }),
           operation,
           project,
           ...(webhookId === undefined ? {} : { webhook_id: webhookId }),

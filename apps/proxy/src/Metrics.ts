@@ -4,17 +4,26 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 
 // Operation names come from the one API definition, so labels stay a small fixed set (no path cardinality blow-up).
-const operations: Array<{ readonly method: string; readonly pattern: RegExp; readonly name: string }> = []
+const operations: Array<{
+  readonly method: string
+  readonly pattern: RegExp
+  readonly name: string
+  readonly route: string
+}> = []
 HttpApi.reflect(WebhooksApi, {
   onGroup: () => {},
   onEndpoint: ({ endpoint }) => {
     operations.push({
       method: endpoint.method,
       pattern: new RegExp(`^${endpoint.path.replace(/:[^/]+/g, "[^/]+")}$`),
-      name: endpoint.name
+      name: endpoint.name,
+      route: endpoint.path.replace(/:([^/]+)/g, "{$1}")
     })
   }
 })
+
+/** The path template of an API operation (`/management/v1/projects/{projectId}/webhooks`), else undefined. */
+export const routeOf = (operation: string): string | undefined => operations.find((op) => op.name === operation)?.route
 const plain = new Set(["/healthz", "/readyz", "/metrics", "/docs", "/openapi.json"])
 
 /** The metric label for a request: an API operation, an operations endpoint, or "other". */

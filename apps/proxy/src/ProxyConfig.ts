@@ -3,6 +3,7 @@ import * as Context from "effect/Context"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import { TrustProxy } from "./ClientAddress.js"
 
 /** `sha256:` and 64 hex digits: the hash of a client key minted by `vwh-proxy hash-key`. */
 export const KeyHash = Schema.String.pipe(
@@ -107,6 +108,8 @@ export const ProxyConfig = Schema.Struct({
     })
   ),
   policy: Schema.optionalWith(Policy, { default: () => Schema.decodeSync(Policy)({}) }),
+  /** Whom to believe about a client's address (X-Forwarded-For); absent = nobody (see ClientAddress.ts). */
+  trustProxy: Schema.optional(TrustProxy),
   /** Where audit records go: a file path (appended, JSON lines) or "-" for stdout. */
   audit: Schema.optionalWith(
     Schema.Struct({

@@ -5,10 +5,25 @@ import * as Schema from "effect/Schema"
 import type { Client } from "./ProxyConfig.js"
 import { ProxySettings } from "./ProxyConfig.js"
 
+/**
+ * Where a client stands with its bucket after a request, as the IETF RateLimit fields say it
+ * (draft-ietf-httpapi-ratelimit-headers-06): the quota is the bucket (`limit` = burst, refilled over
+ * `windowSeconds` at the configured rate), `remaining` whole requests are left now, and in `resetSeconds` the bucket
+ * is full again. A refused request has 0 remaining and resets when the next request is allowed: its Retry-After.
+ */
+export interface Quota {
+  readonly limit: number
+  readonly remaining: number
+  readonly resetSeconds: number
+  readonly windowSeconds: number
+}
+
 /** The client used up its token bucket. */
 export class ClientRateLimited extends Schema.TaggedError<ClientRateLimited>()("ClientRateLimited", {
   clientId: Schema.String,
-  retryAfterSeconds: Schema.Int
+  retryAfterSeconds: Schema.Int,
+  limit: Schema.Int,
+  windowSeconds: Schema.Int
 }) {}
 
 interface Bucket {
@@ -19,7 +34,7 @@ interface Bucket {
 /** Per-client token buckets: `burst` at once, refilled at `perSecond`. State is in memory, per process. */
 export class RateLimiter extends Effect.Tag("@voucherify-webhooks/proxy/RateLimiter")<
   RateLimiter,
-  { readonly take: (client: Client) => Effect.Effect<void, ClientRateLimited> }
+  { readonly take: (client: Client) => Effect.Effect<Quota, ClientRateLimited> }
 >() {
   static readonly layer = Layer.effect(
     RateLimiter,
@@ -34,12 +49,21 @@ export class RateLimiter extends Effect.Tag("@voucherify-webhooks/proxy/RateLimi
             bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * perSecond)
             bucket.at = now
             buckets.set(client.id, bucket)
+            // The time to refill the whole bucket, in whole seconds: the policy's window.
+            const windowSeconds = Math.max(1, Math.ceil(burst / perSecond))
             if (bucket.tokens >= 1) {
               bucket.tokens -= 1
-              return Effect.void
+              return Effect.succeed({
+                limit: burst,
+                remaining: Math.floor(bucket.tokens),
+                resetSeconds: Math.ceil((burst - bucket.tokens) / perSecond),
+                windowSeconds
+              })
             }
             const retryAfterSeconds = Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond))
-            return Effect.fail(new ClientRateLimited({ clientId: client.id, retryAfterSeconds }))
+            return Effect.fail(
+              new ClientRateLimited({ clientId: client.id, retryAfterSeconds, limit: burst, windowSeconds })
+            )
           })
       }
     })

@@ -1,6 +1,7 @@
 import type { CallContext } from "@voucherify-webhooks/core/ErrorMapping"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
+import type { Quota } from "./RateLimit.js"
 
 /**
  * What the proxy learns about one request while serving it, for whoever answers or logs it at the end. A mutable
@@ -14,6 +15,10 @@ export interface RequestState {
   client?: string
   /** Set when a create, update or delete is about to go upstream: from then on it may have been applied. */
   forwarded?: CallContext
+  /** The client's address (the socket's peer, or from X-Forwarded-For under `trustProxy`), when it is known. */
+  address?: string
+  /** The client's rate-limit standing, once its limiter was consulted: answered as RateLimit-* headers. */
+  quota?: Quota
 }
 
 export const currentRequest = FiberRef.unsafeMake<RequestState>({ headers: {} })

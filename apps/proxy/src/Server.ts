@@ -3,6 +3,7 @@ import type { Socket } from "node:net"
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import * as HttpApiSwagger from "@effect/platform/HttpApiSwagger"
 import type * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
 import * as HttpServer from "@effect/platform/HttpServer"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
@@ -11,27 +12,25 @@ import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequ
 import { WebhooksApi } from "@voucherify-webhooks/core/Api"
 import { mayHaveBeenAppliedAdvice } from "@voucherify-webhooks/core/ErrorMapping"
 import { answerBeforeBodyEnds } from "@voucherify-webhooks/core/NodeServer"
-import {
-  bodyTimeout,
-  currentRequestId,
-  routerConfig,
-  voucherifyErrors,
-  withRequestId
-} from "@voucherify-webhooks/core/ServerErrors"
+import { bodyTimeout, currentRequestId, routerConfig, voucherifyErrors } from "@voucherify-webhooks/core/ServerErrors"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { AccessLog } from "./AccessLog.js"
+import { clientAddressResolver } from "./ClientAddress.js"
 import { ManagementAuthLive } from "./ClientAuth.js"
 import { docsCache } from "./DocsCache.js"
 import { WebhooksLive } from "./Handlers.js"
-import { Metrics, operationOf } from "./Metrics.js"
+import { Metrics } from "./Metrics.js"
+import { perRequest } from "./PerRequest.js"
 import { ProxySettings } from "./ProxyConfig.js"
 import { RateLimiter } from "./RateLimit.js"
 import { RateLimitedTrail } from "./RateLimitedTrail.js"
 import * as RequestState from "./RequestState.js"
+import * as Tracing from "./Tracing.js"
+import * as TracingSettings from "./TracingSettings.js"
 import * as Upstream from "./Upstream.js"
 
 /** What a drain did, for the shutdown log: how many requests were in flight when it began, and how many were cut. */
@@ -96,12 +95,6 @@ export const drainSummary = (report: DrainReport, graceMs: number): string => {
   return report.cut === 0
     ? `shutting down: drained ${requests(report.inFlight)}`
     : `shutting down: ${requests(report.inFlight)}, ${report.inFlight - report.cut} finished, ${report.cut} cut off after the ${graceMs} ms grace period`
-}
-
-/** True when the client hung up before its answer could be sent. */
-const clientGone = (request: HttpServerRequest.HttpServerRequest): boolean => {
-  const res = NodeHttpServerRequest.toServerResponse(request)
-  return !res.writableFinished && (res.destroyed || NodeHttpServerRequest.toIncomingMessage(request).socket.destroyed)
 }
 
 /** Liveness, readiness and metrics, on the API's router so they share request ids and 404/405 handling. */
@@ -177,38 +170,6 @@ const ApiMiddleware = HttpApiBuilder.middleware(
   })
 )
 
-/**
- * Request id, metrics and one access-log line per request. Logs carry no headers or bodies. The access log is
- * the AccessLog service when one is provided (tests capture it), else batched lines on stdout.
- */
-const accessLog = (metrics: Metrics["Type"], access: AccessLog["Type"]) => {
-  return (app: HttpApp.Default): HttpApp.Default =>
-    Effect.suspend(() => {
-      const started = performance.now()
-      const state = RequestState.make()
-      return withRequestId(Effect.locally(app, RequestState.currentRequest, state), (request_id, request, tagged) => {
-        const extra = state.headers
-        const response = Object.keys(extra).length > 0 ? HttpServerResponse.setHeaders(tagged, extra) : tagged
-        const operation = operationOf(request.method, request.url)
-        // A client that hung up gets no answer: log what happened (nginx's 499, "client closed request"), not the
-        // status of an answer nobody received, and keep it out of the 5xx counts.
-        const status = clientGone(request) ? 499 : response.status
-        metrics.request(operation, status)
-        access.write({
-          request_id,
-          method: request.method,
-          path: request.url.split("?", 1)[0] ?? "",
-          operation,
-          status,
-          duration_ms: Math.round((performance.now() - started) * 10) / 10,
-          // Only a client whose key was verified is named: a 401 must not log the id it tried to impersonate.
-          ...(state.client === undefined ? {} : { client: state.client })
-        })
-        return response
-      })
-    })
-}
-
 export const ApiLive = HttpApiBuilder.api(WebhooksApi).pipe(
   Layer.provide(WebhooksLive),
   Layer.provide(ManagementAuthLive),
@@ -229,7 +190,12 @@ export const ProxyLive = (options: { readonly port: number; readonly host: strin
       const metrics = Metrics.make()
       const provided = yield* Effect.serviceOption(AccessLog)
       const access = Option.isSome(provided) ? provided.value : yield* AccessLog.stdout
-      return HttpApiBuilder.serve(accessLog(metrics, access)).pipe(
+      const tracing = yield* TracingSettings.settings
+      const clientAddress = clientAddressResolver(settings.trustProxy)
+      return HttpApiBuilder.serve(perRequest({ metrics, access, tracing: tracing.enabled, clientAddress })).pipe(
+        // The platform's own server span would record every request header, the client's key included; the proxy
+        // makes its own (PerRequest.ts).
+        HttpMiddleware.withTracerDisabledWhen(() => true),
         Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
         Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
         Layer.provide(OpsRoutes),
@@ -246,9 +212,10 @@ export const ProxyLive = (options: { readonly port: number; readonly host: strin
             { port: options.port, host: options.host }
           )
         ),
-        // No tracer is configured, so spans would go nowhere; creating them cost ~20 % of the proxy's
-        // throughput (bench/proxy-throughput.mjs: 759 → 985 req/s).
-        Layer.provide(Layer.setTracerEnabled(false)),
+        // Without an OTLP endpoint the tracer is disabled: spans would go nowhere, and creating them cost ~20 % of
+        // the proxy's throughput (bench/proxy-throughput.mjs: 759 → 985 req/s). Released after the server drained,
+        // so the spans of the last requests are still sent.
+        Layer.provide(Tracing.layer(tracing)),
         // Provided last so they are built first and released last: the server drains before the upstream
         // client goes away, or in-flight requests would lose their upstream connection mid-call.
         Layer.provide(Layer.succeed(Metrics, metrics)),

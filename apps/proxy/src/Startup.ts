@@ -14,6 +14,7 @@ import { configErrorLines, proxyEnvironment } from "./Env.js"
 import { hashKey, mintKey } from "./Keys.js"
 import { decodeConfig, type ProxyConfig } from "./ProxyConfig.js"
 import { StartupRefused } from "./StartupErrors.js"
+import { settings as tracingSettings } from "./TracingSettings.js"
 
 /** Where requests go: Voucherify (or anything speaking its API) with the proxy's own credentials, or the sandbox. */
 export type UpstreamChoice =
@@ -78,6 +79,8 @@ const demoConfig = (key: Redacted.Redacted<string>): ProxyConfig =>
 export const plan = (configFlag: Option.Option<string>): Effect.Effect<StartupPlan, StartupRefused> =>
   Effect.gen(function* () {
     const env = yield* proxyEnvironment
+    // Checked here so that a bad OTEL_* value refuses to start (the server reads the same settings).
+    yield* tracingSettings
     const vars = yield* upstreamVariables
     const configPath = Option.getOrUndefined(Option.orElse(configFlag, () => env.configPath))
 

@@ -2,12 +2,17 @@ import * as Cookies from "@effect/platform/Cookies"
 import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
-import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
+import * as HttpTraceContext from "@effect/platform/HttpTraceContext"
 import * as UrlParams from "@effect/platform/UrlParams"
 import * as Undici from "@effect/platform-node/Undici"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberRef from "effect/FiberRef"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -159,6 +164,54 @@ const send = (
   })
 }
 
+/** What a failed call's span says: the reason and the transport's code, never the URL (it may carry userinfo). */
+const spanFailure = (error: HttpClientError.HttpClientError): Error => {
+  const cause = error.cause as { code?: unknown; cause?: { code?: unknown } } | undefined
+  const code = cause?.code ?? cause?.cause?.code
+  return new Error(`${error.reason} error calling the upstream${typeof code === "string" ? ` (${code})` : ""}`)
+}
+
+/**
+ * One call inside a client span when a tracer is on (OTEL_EXPORTER_OTLP_ENDPOINT): the upstream gets the span's
+ * traceparent, a child of the request's trace. With the tracer off (the default) nothing is created per call.
+ */
+const traced = (
+  dispatcher: Undici.Dispatcher,
+  limit: number,
+  request: HttpClientRequest.HttpClientRequest
+): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> =>
+  Effect.withFiberRuntime((fiber) => {
+    if (!fiber.getFiberRef(FiberRef.currentTracerEnabled)) return send(dispatcher, limit, request)
+    return Effect.flatMap(Effect.makeSpan(request.method, { kind: "client", captureStackTrace: false }), (span) => {
+      span.attribute("http.request.method", request.method)
+      const url = URL.canParse(request.url) ? new URL(request.url) : undefined
+      if (url !== undefined) {
+        span.attribute("url.full", `${url.origin}${url.pathname}`)
+        span.attribute("server.address", url.hostname)
+      }
+      const withContext = HttpClientRequest.setHeader(
+        request,
+        "traceparent",
+        HttpTraceContext.toHeaders(span).traceparent!
+      )
+      return send(dispatcher, limit, withContext).pipe(
+        Effect.tap((response) => span.attribute("http.response.status_code", response.status)),
+        Effect.onExit((exit) =>
+          Effect.map(Clock.currentTimeNanos, (now) => {
+            if (Exit.isFailure(exit)) {
+              return span.end(now, Cause.isFailType(exit.cause) ? Exit.fail(spanFailure(exit.cause.error)) : exit)
+            }
+            // An answer of 400 or more is a failed client span (OpenTelemetry's HTTP conventions).
+            const status = exit.value.status
+            if (status < 400) return span.end(now, exit)
+            span.attribute("error.type", String(status))
+            span.end(now, Exit.fail(new Error(`the upstream answered ${status}`)))
+          })
+        )
+      )
+    })
+  })
+
 /** The client over `dispatcher` (the caller owns it). */
 export const make = (
   dispatcher: Undici.Dispatcher,
@@ -166,7 +219,7 @@ export const make = (
 ): HttpClient.HttpClient => {
   const limit = options.maxResponseBytes ?? defaultMaxResponseBytes
   return HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
-    (request) => Effect.flatMap(request, (r) => send(dispatcher, limit, r)),
+    (request) => Effect.flatMap(request, (r) => traced(dispatcher, limit, r)),
     Effect.succeed
   )
 }

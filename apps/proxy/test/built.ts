@@ -87,8 +87,11 @@ export const webhookJson = (target_url: string) => ({
   active: true
 })
 
-/** A config file with one read-write client on proj_a (and `extra` on top); returns its path and the client's key. */
-export const writeConfig = (name: string, extra: Record<string, unknown>) => {
+/**
+ * A config file with one read-write client "ci-bot" on proj_a (its fields changed by `client`, the file's by
+ * `extra`); returns its path and the client's key.
+ */
+export const writeConfig = (name: string, extra: Record<string, unknown>, client: Record<string, unknown> = {}) => {
   const key = Redacted.value(mintKey())
   const path = join(dir, `${name}.json`)
   writeFileSync(
@@ -96,7 +99,13 @@ export const writeConfig = (name: string, extra: Record<string, unknown>) => {
     JSON.stringify({
       port: 0,
       clients: [
-        { id: "ci-bot", keyHash: hashKey(Redacted.make(key)), projects: ["proj_a"], access: ["read", "write"] }
+        {
+          id: "ci-bot",
+          keyHash: hashKey(Redacted.make(key)),
+          projects: ["proj_a"],
+          access: ["read", "write"],
+          ...client
+        }
       ],
       ...extra
     })
