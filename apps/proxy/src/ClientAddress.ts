@@ -17,8 +17,8 @@ const AddressOrRange = Schema.String.pipe(
 /**
  * Whom to believe about the client's address. Absent (the default): nobody — the client is the socket's peer and
  * `X-Forwarded-For` is ignored, since anyone can send it. Behind reverse proxies, exactly one of:
- * - `hops: N` — N proxies in front, each appending the address it saw: the client is the Nth address from the
- *   right of [X-Forwarded-For…, peer], i.e. the address the outermost of your proxies saw;
+ * - `hops: N` — N proxies in front, each appending the address it saw: the client is the Nth entry from the
+ *   right of X-Forwarded-For (the peer is the innermost proxy), i.e. the address the outermost of yours saw;
  * - `addresses: [...]` — your proxies' addresses or ranges: walking from the peer leftwards through
  *   X-Forwarded-For, the client is the first address that is not one of them.
  */
