@@ -17,6 +17,8 @@ export interface AccessRecord {
   readonly client_address?: string
   /** The W3C trace it belongs to, when it came with a traceparent or the proxy traces. */
   readonly trace_id?: string
+  /** The fingerprint of the key the client used (see Keys.ts). */
+  readonly key?: string
 }
 
 /**

@@ -28,6 +28,8 @@ export interface AuditRecord {
   readonly client: string
   /** Where the request came from (see `trustProxy`), when known. */
   readonly client_address?: string
+  /** Which of the client's keys made the request: its fingerprint (the start of its hash), never the key. */
+  readonly key?: string
   readonly operation: "create" | "update" | "delete"
   readonly project: string
   readonly webhook_id?: string

@@ -1,12 +1,15 @@
 import { withoutUserinfo } from "@voucherify-webhooks/core/Config"
 import * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
+import { fingerprint } from "./Keys.js"
 import type { Client } from "./ProxyConfig.js"
 import { plan } from "./Startup.js"
 import type { StartupRefused } from "./StartupErrors.js"
 
 const describeClient = (c: Client) =>
-  `${c.id} (${c.projects === "*" ? "all projects" : c.projects.join(", ")}; ${c.access.join(", ")})`
+  `${c.id} (${c.projects === "*" ? "all projects" : c.projects.join(", ")}; ${c.access.join(", ")}; key${
+    c.keyHashes.length === 1 ? "" : "s"
+  } ${c.keyHashes.map(fingerprint).join(", ")})`
 
 /**
  * `vwh-proxy check-config`: decides everything `serve` would (config file, environment, upstream) and reports

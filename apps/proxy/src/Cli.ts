@@ -14,7 +14,9 @@ import {
   configFlag,
   type Flag,
   idFlag,
+  keyFlag,
   projectFlag,
+  rotateFlag,
   usageMessage,
   version
 } from "./CommandLine.js"
@@ -45,6 +47,12 @@ export interface Handlers<E, R> {
     readonly config: Option.Option<string>
     readonly project: ReadonlyArray<string>
     readonly access: ReadonlyArray<"read" | "write">
+    readonly rotate: boolean
+  }) => Effect.Effect<void, E, R>
+  readonly removeKey: (a: {
+    readonly config: string
+    readonly id: string
+    readonly key: string
   }) => Effect.Effect<void, E, R>
 }
 
@@ -64,10 +72,12 @@ const tree = <E, R>(handlers: Handlers<E, R>) => {
           access: Options.choice(accessFlag.name, accessFlag.choices).pipe(
             Options.withDescription(accessFlag.about),
             Options.repeated
-          )
+          ),
+          rotate: Options.boolean(rotateFlag.name).pipe(Options.withDescription(rotateFlag.about))
         },
         handlers.hashKey
-      )
+      ),
+      Command.make("remove-key", { config: text(configFlag), id: text(idFlag), key: text(keyFlag) }, handlers.removeKey)
     ])
   )
 }

@@ -7,25 +7,46 @@ import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import { digest } from "./Keys.js"
+import { digest, fingerprint } from "./Keys.js"
+import { LiveConfig } from "./LiveConfig.js"
 import * as LoginThrottle from "./LoginThrottle.js"
 import { operationOf } from "./Metrics.js"
 import type { Client } from "./ProxyConfig.js"
-import { ProxySettings } from "./ProxyConfig.js"
+import { maxKeysPerClient, ProxySettings } from "./ProxyConfig.js"
 import { RateLimiter } from "./RateLimit.js"
 import { RateLimitedTrail } from "./RateLimitedTrail.js"
 import * as RequestState from "./RequestState.js"
 
 export { hashKey, mintKey } from "./Keys.js"
 
-// Compared against when the client id is unknown, so a miss costs the same as a wrong key.
+// Compared against when the client id is unknown, and in place of the keys a client does not have, so a miss costs
+// the same as a wrong key and the time taken says nothing about how many keys a client has.
 const decoy = digest(randomBytes(32).toString("hex"))
+const hashBytes = new WeakMap<Client, ReadonlyArray<Buffer>>()
+const expectedOf = (client: Client | undefined): ReadonlyArray<Buffer> => {
+  if (client === undefined) return []
+  let bytes = hashBytes.get(client)
+  if (bytes === undefined) {
+    bytes = client.keyHashes.map((h) => Buffer.from(h.slice("sha256:".length), "hex"))
+    hashBytes.set(client, bytes)
+  }
+  return bytes
+}
 
-/** True when `key` hashes to the client's stored hash; constant time in the key's content. */
-export const verifyKey = (client: Client | undefined, key: string): boolean => {
+/**
+ * Which of the client's keys `key` is (its index in `keyHashes`), or -1. Every slot is compared, in constant time,
+ * whichever matches: the time depends neither on the key's content nor on which key or how many keys there are.
+ */
+export const verifyKey = (client: Client | undefined, key: string): number => {
   const presented = digest(key)
-  const expected = client === undefined ? decoy : Buffer.from(client.keyHash.slice("sha256:".length), "hex")
-  return timingSafeEqual(presented, expected) && client !== undefined
+  const expected = expectedOf(client)
+  let found = -1
+  for (let i = 0; i < maxKeysPerClient; i++) {
+    const candidate = expected[i]
+    const equal = timingSafeEqual(presented, candidate ?? decoy)
+    found = equal && candidate !== undefined && found < 0 ? i : found
+  }
+  return found
 }
 
 // The project of a webhook path, as sent (for the audit of a refused request: nothing was decoded yet).
@@ -50,7 +71,7 @@ export const ManagementAuthLive = Layer.effect(
     const settings = yield* ProxySettings
     const limiter = yield* RateLimiter
     const trail = yield* RateLimitedTrail
-    const clients = new Map(settings.clients.map((c) => [c.id, c] as const))
+    const live = yield* LiveConfig
     const throttle = LoginThrottle.make(settings.limits.failedLogins)
     const tooMany = (details: string, retryAfterSeconds: number) =>
       Effect.gen(function* () {
@@ -83,8 +104,10 @@ export const ManagementAuthLive = Layer.effect(
               before.retryAfterSeconds
             )
           }
-          const client = clients.get(clientId)
-          if (!verifyKey(client, token)) {
+          const config = live.current()
+          const client = config.clients.get(clientId)
+          const keyIndex = verifyKey(client, token)
+          if (keyIndex < 0) {
             const after = throttle.failed(clientId, source, client !== undefined, now)
             if (after.refused) {
               return yield* tooMany(
@@ -95,8 +118,12 @@ export const ManagementAuthLive = Layer.effect(
             return yield* Effect.fail(unauthorized(yield* FiberRef.get(currentRequestId)))
           }
           throttle.succeeded(clientId, source, now)
+          const key = fingerprint(client!.keyHashes[keyIndex]!)
           state.client = clientId
-          const taken = yield* Effect.either(limiter.take(client!))
+          state.key = key
+          state.entry = client!
+          state.config = config
+          const taken = yield* Effect.either(limiter.take(client!, config.settings.limits.rateLimit))
           state.quota =
             taken._tag === "Right"
               ? taken.right
@@ -116,6 +143,7 @@ export const ManagementAuthLive = Layer.effect(
                   request_id: yield* FiberRef.get(currentRequestId),
                   client: clientId,
                   ...(state.address === undefined ? {} : { client_address: state.address }),
+                  key,
                   operation,
                   project: projectOf(request.url),
                   phase: "denied",

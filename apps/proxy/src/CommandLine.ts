@@ -11,8 +11,8 @@ export const version: string = pkg.version
 /** What the checker and the help need to know of an option; the @effect/cli option is built from it. */
 export interface Flag {
   readonly name: string
-  /** The value's placeholder; every option here takes one. */
-  readonly value: string
+  /** The value's placeholder; undefined for a switch, which takes none. */
+  readonly value?: string
   readonly choices?: ReadonlyArray<string>
   readonly repeatable?: boolean
   readonly about: string
@@ -30,6 +30,15 @@ export const projectFlag = {
   repeatable: true,
   about: "with --config: a project the new client may use; repeatable; '*' for all"
 } as const
+export const rotateFlag = {
+  name: "rotate",
+  about: "with --config: give an existing client one more key (rotation: the old one keeps working until removed)"
+} as const
+export const keyFlag = {
+  name: "key",
+  value: "FINGERPRINT",
+  about: "the key to remove: its fingerprint (the first 8 hex digits of its hash, as logs show it) or its hash"
+} as const
 export const accessFlag = {
   name: "access",
   value: "read|write",
@@ -44,6 +53,8 @@ interface CommandSpec {
   readonly usage: string
   readonly summary: string
   readonly flags: ReadonlyArray<Flag>
+  /** Options that must be given. */
+  readonly required?: ReadonlyArray<string>
 }
 
 export const commands = {
@@ -61,17 +72,24 @@ export const commands = {
   },
   "hash-key": {
     name: "hash-key",
-    usage: "vwh-proxy hash-key [--id ID] [--config FILE [--project ID]… [--access read|write]…]",
+    usage: "vwh-proxy hash-key [--id ID] [--config FILE [--project ID]… [--access read|write]… | --rotate]",
     summary:
-      "mint a client key and print it with its hash; with --config, write the client into the file (a new id, or one whose key is a placeholder)",
-    flags: [idFlag, configFlag, projectFlag, accessFlag]
+      "mint a client key and print it once with its hash; with --config, write it into the file: a new client, the key of one whose key is a placeholder, or (--rotate) one more key of an existing client",
+    flags: [idFlag, configFlag, projectFlag, accessFlag, rotateFlag]
+  },
+  "remove-key": {
+    name: "remove-key",
+    usage: "vwh-proxy remove-key --config FILE --id ID --key FINGERPRINT",
+    summary: "remove one key of a client from the config file (the end of a rotation); never its last key",
+    flags: [configFlag, idFlag, keyFlag],
+    required: ["config", "id", "key"]
   }
 } as const satisfies Record<string, CommandSpec>
 
 export type CommandName = keyof typeof commands
 const commandNames = Object.keys(commands) as Array<CommandName>
 
-const flagLine = (f: Flag) => `  --${`${f.name} ${f.value}`.padEnd(22)} ${f.about}`
+const flagLine = (f: Flag) => `  --${`${f.name}${f.value === undefined ? "" : ` ${f.value}`}`.padEnd(22)} ${f.about}`
 
 /** `vwh-proxy --help`, or one command's. */
 export const helpText = (command?: CommandName): string => {
@@ -160,6 +178,13 @@ export const check = (args: ReadonlyArray<string>): Checked => {
       )
       return usage(`unknown option ${name} for vwh-proxy ${command}${didYouMean(hint)}`, command)
     }
+    if (flag.value === undefined) {
+      if (eq > 0) return usage(`${name} takes no value`, command)
+      if (given.has(flag.name)) return usage(`${name} is given twice`, command)
+      given.add(flag.name)
+      argv.push(`--${flag.name}`)
+      continue
+    }
     let value: string | undefined
     if (eq > 0) value = token.slice(eq + 1)
     else {
@@ -177,6 +202,14 @@ export const check = (args: ReadonlyArray<string>): Checked => {
     if (given.has(flag.name) && flag.repeatable !== true) return usage(`${name} is given twice`, command)
     given.add(flag.name)
     argv.push(`--${flag.name}`, value)
+  }
+  const missing = (spec.required ?? []).filter((name) => !given.has(name))
+  if (missing.length > 0) {
+    const needed = missing.map((name) => {
+      const flag = spec.flags.find((f) => f.name === name)!
+      return `--${name} ${flag.value}`
+    })
+    return usage(`${command} needs ${needed.join(" and ")}`, command)
   }
   return { _tag: "Run", command, argv }
 }

@@ -10,9 +10,9 @@ import * as FiberRef from "effect/FiberRef"
 import * as Redacted from "effect/Redacted"
 import { Audit, AuditFailed, type AuditRecord } from "./Audit.js"
 import { failWith, type ProxyError, redactor, toApiError, withoutBadRequest } from "./ErrorMapping.js"
+import { LiveConfig } from "./LiveConfig.js"
 import { Metrics, timeUpstream } from "./Metrics.js"
 import { checkPolicy } from "./Policy.js"
-import { ProxySettings } from "./ProxyConfig.js"
 import * as RequestState from "./RequestState.js"
 import { checkScope } from "./Scopes.js"
 import { UpstreamTarget } from "./Upstream.js"
@@ -33,7 +33,6 @@ const hostOf = (url: string): string | undefined => {
  */
 export const WebhooksLive = HttpApiBuilder.group(WebhooksApi, "webhooks", (handlers) =>
   Effect.gen(function* () {
-    const settings = yield* ProxySettings
     const webhooks = yield* Webhooks
     const audit = yield* Audit
     const metrics = yield* Metrics
@@ -41,17 +40,26 @@ export const WebhooksLive = HttpApiBuilder.group(WebhooksApi, "webhooks", (handl
     // Whatever the upstream says is relayed without the proxy's own upstream credentials in it.
     const redact = redactor([target.credentials.managementId, Redacted.value(target.credentials.managementToken)])
     const fail = failWith(redact)
-    const clients = new Map(settings.clients.map((c) => [c.id, c] as const))
-    const options = { allowUnknownEvents: settings.policy.allowUnknownEvents }
+    const live = yield* LiveConfig
     const timed = <A>(operation: string, call: Effect.Effect<A, WebhooksError>) =>
       timeUpstream(metrics, operation, call)
 
-    // ManagementAuth only lets in configured clients, so the lookup cannot miss.
-    const currentClient = Effect.map(ManagementClient, (c) => clients.get(c.managementId)!)
+    // The client's entry and config as ManagementAuth let it in (LiveConfig): a reload mid-request changes neither.
+    const snapshot = Effect.map(FiberRef.get(RequestState.currentRequest), (state) => ({
+      entry: state.entry,
+      config: state.config ?? live.current()
+    }))
+    const current = Effect.map(Effect.zip(ManagementClient, snapshot), ([c, { config, entry }]) => ({
+      client: entry ?? config.clients.get(c.managementId)!,
+      settings: config.settings
+    }))
+    const eventOptions = Effect.map(snapshot, ({ config }) => ({
+      allowUnknownEvents: config.settings.policy.allowUnknownEvents
+    }))
 
     const read = <A>(operation: string, project: string, call: Effect.Effect<A, WebhooksError>) =>
       Effect.gen(function* () {
-        const client = yield* currentClient
+        const { client } = yield* current
         yield* checkScope(client, "read", project)
         return yield* timed(operation, call)
       }).pipe(Effect.catchAll(fail), withoutBadRequest)
@@ -65,15 +73,17 @@ export const WebhooksLive = HttpApiBuilder.group(WebhooksApi, "webhooks", (handl
       idOf: (a: A) => string | undefined
     ) =>
       Effect.gen(function* () {
-        const client = yield* currentClient
+        const { client, settings } = yield* current
         const request_id = yield* FiberRef.get(currentRequestId)
         const { address } = yield* FiberRef.get(RequestState.currentRequest)
         const targetHost = body ? hostOf(body.target_url) : undefined
+        const { key } = yield* FiberRef.get(RequestState.currentRequest)
         const record = (fields: Pick<AuditRecord, "phase"> & Partial<AuditRecord>): AuditRecord => ({
           time: new Date().toISOString(),
           request_id,
           client: client.id,
           ...(address === undefined ? {} : { client_address: address }),
+          ...(key === undefined ? {} : { key }),
           operation,
           project,
           ...(webhookId === undefined ? {} : { webhook_id: webhookId }),
@@ -153,7 +163,7 @@ export const WebhooksLive = HttpApiBuilder.group(WebhooksApi, "webhooks", (handl
           path.projectId,
           undefined,
           body,
-          webhooks.create(path.projectId, body, options),
+          Effect.flatMap(eventOptions, (options) => webhooks.create(path.projectId, body, options)),
           (w) => w.id
         )
       })
@@ -164,7 +174,7 @@ export const WebhooksLive = HttpApiBuilder.group(WebhooksApi, "webhooks", (handl
           path.projectId,
           path.webhookId,
           body,
-          webhooks.update(path.projectId, path.webhookId, body, options),
+          Effect.flatMap(eventOptions, (options) => webhooks.update(path.projectId, path.webhookId, body, options)),
           () => undefined
         )
       })

@@ -113,3 +113,22 @@ export const setProperty = (text: string, object: Span, path: Path, key: string,
   const after = object.start + 1 + inner.trimEnd().length
   return splice(text, after, after, `,\n${indent}${property}`)
 }
+
+/**
+ * Replaces the property `oldKey` of the object at `path` — its name and value — with `newKey` and `value`, where it
+ * stands (`"keyHash": "a"` becoming `"keyHashes": ["a", "b"]`). Undefined when there is no such property.
+ */
+export const replaceProperty = (
+  text: string,
+  path: Path,
+  oldKey: string,
+  newKey: string,
+  value: unknown
+): string | undefined => {
+  const span = locate(text, [...path, oldKey])
+  if (span === undefined) return undefined
+  // Back from the value over the colon to the property's name: `"oldKey"` as written (names here need no escapes).
+  const name = text.lastIndexOf(JSON.stringify(oldKey), span.start)
+  if (name < 0 || text.slice(name + JSON.stringify(oldKey).length, span.start).trim() !== ":") return undefined
+  return splice(text, name, span.end, `${JSON.stringify(newKey)}: ${render(text, value, span.indent)}`)
+}

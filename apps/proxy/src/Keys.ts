@@ -13,3 +13,9 @@ export const digest = (key: string): Buffer => createHash("sha256").update(key, 
 /** What goes in the config file for a key: `sha256:<hex>`. */
 export const hashKey = (key: Redacted.Redacted<string>): string =>
   `sha256:${digest(Redacted.value(key)).toString("hex")}`
+
+/**
+ * A key's short name in logs and the audit trail: the first 8 hex digits of its hash, as the config file shows it
+ * (`sha256:3f2a9c1e…`). It tells the keys of one client apart during a rotation and says nothing about the key.
+ */
+export const fingerprint = (keyHash: string): string => keyHash.slice("sha256:".length, "sha256:".length + 8)

@@ -47,6 +47,8 @@ export class Metrics extends Context.Tag("@voucherify-webhooks/proxy/Metrics")<
   {
     readonly request: (operation: string, status: number) => void
     readonly upstream: (operation: string, outcome: string, seconds: number) => void
+    /** A config reload: "ok" (applied), "invalid" (refused, the old config stays) or "unchanged". */
+    readonly reload: (result: "ok" | "invalid" | "unchanged") => void
     readonly render: () => string
   }
 >() {
@@ -54,6 +56,12 @@ export class Metrics extends Context.Tag("@voucherify-webhooks/proxy/Metrics")<
     const requests = new Map<string, number>()
     const upstreamCalls = new Map<string, number>()
     const latency = new Map<string, Histogram>()
+    const reloads = new Map<string, number>([
+      ['result="ok"', 0],
+      ['result="invalid"', 0],
+      ['result="unchanged"', 0]
+    ])
+    let lastReloadOk = 1
     const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1)
     return {
       request: (operation, status) => bump(requests, `operation="${operation}",status="${status}"`),
@@ -67,6 +75,11 @@ export class Metrics extends Context.Tag("@voucherify-webhooks/proxy/Metrics")<
         for (const [i, le] of buckets.entries()) if (seconds <= le) h.counts[i]!++
         h.sum += seconds
         h.count++
+      },
+      reload: (result) => {
+        bump(reloads, `result="${result}"`)
+        // "unchanged" means the file is the config in effect: valid, whatever was refused before.
+        lastReloadOk = result === "invalid" ? 0 : 1
       },
       render: () => {
         const lines: Array<string> = [
@@ -91,6 +104,16 @@ export class Metrics extends Context.Tag("@voucherify-webhooks/proxy/Metrics")<
           lines.push(`vwh_proxy_upstream_duration_seconds_sum{operation="${op}"} ${h.sum}`)
           lines.push(`vwh_proxy_upstream_duration_seconds_count{operation="${op}"} ${h.count}`)
         }
+        lines.push(
+          "# HELP vwh_proxy_config_reloads_total Config reloads (SIGHUP or a change of the file), by result.",
+          "# TYPE vwh_proxy_config_reloads_total counter"
+        )
+        for (const [labels, n] of reloads) lines.push(`vwh_proxy_config_reloads_total{${labels}} ${n}`)
+        lines.push(
+          "# HELP vwh_proxy_config_last_reload_successful 1 when the file read last is the config in effect (or no reload was tried), 0 when it was refused.",
+          "# TYPE vwh_proxy_config_last_reload_successful gauge",
+          `vwh_proxy_config_last_reload_successful ${lastReloadOk}`
+        )
         const mem = process.memoryUsage()
         lines.push(
           "# HELP process_resident_memory_bytes Resident memory size in bytes.",

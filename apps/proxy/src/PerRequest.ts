@@ -99,6 +99,7 @@ export const perRequest =
             duration_ms: Math.round((performance.now() - started) * 10) / 10,
             // Only a client whose key was verified is named: a 401 must not log the id it tried to impersonate.
             ...(state.client === undefined ? {} : { client: state.client }),
+            ...(state.key === undefined ? {} : { key: state.key }),
             ...(state.address === undefined ? {} : { client_address: state.address }),
             ...(traceId === undefined ? {} : { trace_id: traceId })
           })

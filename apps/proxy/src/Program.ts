@@ -26,10 +26,15 @@ const handlers: Handlers<unknown, never> = {
       Effect.promise(() => import("./CheckConfig.js")),
       (m) => m.checkConfig(config)
     ),
-  hashKey: ({ access, config, id, project }) =>
+  hashKey: ({ access, config, id, project, rotate }) =>
     Effect.flatMap(
       Effect.promise(() => import("./HashKey.js")),
-      (m) => m.hashKeyCommand({ id, config, projects: project, access })
+      (m) => m.hashKeyCommand({ id, config, projects: project, access, rotate })
+    ),
+  removeKey: (options) =>
+    Effect.flatMap(
+      Effect.promise(() => import("./HashKey.js")),
+      (m) => m.removeKeyCommand(options)
     )
 }
 

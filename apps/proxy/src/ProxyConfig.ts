@@ -35,14 +35,55 @@ const defaultFailedLogins = { perAddress: { perSecond: 0.2, burst: 10 }, perClie
 export const Access = Schema.Literal("read", "write")
 export type Access = typeof Access.Type
 
-export const Client = Schema.Struct({
+/** How many keys a client may have at once: the one in use, its successor, and one spare for a rotation gone wrong. */
+export const maxKeysPerClient = 3
+
+const clientFields = {
   id: ClientId,
-  keyHash: KeyHash,
   /** Project ids the client may touch, or "*" for all. */
   projects: Schema.Union(Schema.Literal("*"), Schema.Array(Schema.NonEmptyTrimmedString)),
   access: Schema.Array(Access).pipe(Schema.minItems(1)),
   rateLimit: Schema.optional(RateLimit)
-})
+}
+
+const hashHint = "mint one with `vwh-proxy hash-key --config <file> --id <client>`"
+
+/** A client as the file says it: `keyHashes` (1-3, for rotation), or the older single `keyHash`. */
+const ClientInFile = Schema.Struct({
+  ...clientFields,
+  keyHash: Schema.optional(KeyHash),
+  keyHashes: Schema.optional(
+    Schema.Array(KeyHash).pipe(
+      Schema.minItems(1, { message: () => `needs at least one key hash: ${hashHint}` }),
+      Schema.maxItems(maxKeysPerClient, {
+        message: () =>
+          `at most ${maxKeysPerClient} keys: remove one its client no longer uses (\`vwh-proxy remove-key\`)`
+      })
+    )
+  )
+}).pipe(
+  Schema.filter((c) => {
+    if (c.keyHash !== undefined && c.keyHashes !== undefined) {
+      return { path: ["keyHash"], message: "give keyHashes or keyHash, not both (keyHashes holds every key)" }
+    }
+    if (c.keyHash === undefined && c.keyHashes === undefined) {
+      return { path: ["keyHashes"], message: `is missing: ${hashHint}` }
+    }
+    const i = (c.keyHashes ?? []).findIndex((h, j, all) => all.indexOf(h) !== j)
+    return i < 0 || { path: ["keyHashes", i], message: "the same key twice" }
+  })
+)
+
+/** A client of the proxy: its id, the hashes of its keys (any of them lets it in), its scopes and rate limit. */
+export const Client = Schema.transform(
+  ClientInFile,
+  Schema.Struct({ ...clientFields, keyHashes: Schema.Array(Schema.String) }),
+  {
+    strict: true,
+    decode: ({ keyHash, keyHashes, ...rest }) => ({ ...rest, keyHashes: keyHashes ?? (keyHash ? [keyHash] : []) }),
+    encode: (client) => client
+  }
+)
 export type Client = typeof Client.Type
 
 const HostPattern = Schema.String.pipe(
@@ -100,9 +141,20 @@ export const ProxyConfig = Schema.Struct({
   clients: Schema.Array(Client).pipe(
     Schema.filter((clients) => {
       const seen = new Set<string>()
+      const owners = new Map<string, string>()
       for (const [i, c] of clients.entries()) {
         if (seen.has(c.id)) return { path: [i, "id"], message: `duplicate client id "${c.id}"` }
         seen.add(c.id)
+        for (const [j, hash] of c.keyHashes.entries()) {
+          const owner = owners.get(hash)
+          if (owner !== undefined) {
+            return {
+              path: [i, "keyHashes", j],
+              message: `the same key as client "${owner}": each client needs its own key (${hashHint.replace("<client>", c.id)})`
+            }
+          }
+          owners.set(hash, c.id)
+        }
       }
       return true
     })
@@ -140,6 +192,10 @@ export const ProxyConfig = Schema.Struct({
       })
     }
   ),
+  /** Live reload (SIGHUP always): also reload when the file changes; off for files written in place bit by bit. */
+  reload: Schema.optionalWith(Schema.Struct({ watch: Schema.optionalWith(Schema.Boolean, { default: () => true }) }), {
+    default: () => ({ watch: true })
+  }),
   readiness: Schema.optionalWith(
     Schema.Struct({
       timeoutMs: Schema.optionalWith(PositiveInt, { default: () => 2_000 }),
@@ -156,12 +212,36 @@ export class ProxySettings extends Context.Tag("@voucherify-webhooks/proxy/Proxy
   ProxyConfig
 >() {}
 
+/**
+ * A union's issues as one problem each: an optional field's "Expected undefined" beside the real problem is dropped,
+ * and a literal's alternatives are said together (`Expected "read" or "write", actual "admin"`).
+ */
+const oneLinePerProblem = (issues: ReadonlyArray<ParseResult.ArrayFormatterIssue>) => {
+  const key = (path: ReadonlyArray<PropertyKey>) => path.map(String).join(".")
+  const alternative = /^Expected (.+), actual (.+)$/s
+  const lines = new Map<string, { path: string; message: string }>()
+  for (const issue of issues) {
+    const path = key(issue.path)
+    const m = alternative.exec(issue.message)
+    if (m?.[1] === "undefined") {
+      const inside = issues.some(
+        (other) =>
+          other !== issue &&
+          key(other.path).startsWith(path) &&
+          !alternative.exec(other.message)?.[1]?.startsWith("undefined")
+      )
+      if (inside) continue
+    }
+    const grouped = m ? `${path}\u0000${m[2]}` : `${path}\u0000${issue.message}`
+    const seen = lines.get(grouped)
+    if (seen !== undefined && m) seen.message = seen.message.replace(/, actual .*$/s, ` or ${m[1]}, actual ${m[2]}`)
+    else if (seen === undefined) lines.set(grouped, { path, message: issue.message })
+  }
+  return [...lines.values()].map(({ message, path }) => `${path.length > 0 ? path : "(root)"}: ${message}`)
+}
+
 /** One line per problem, each naming its path (`clients.0.keyHash: …`). */
 export const decodeConfig = (input: unknown): Either.Either<ProxyConfig, ReadonlyArray<string>> =>
   Schema.decodeUnknownEither(ProxyConfig, { errors: "all", onExcessProperty: "error" })(input).pipe(
-    Either.mapLeft((error) =>
-      ParseResult.ArrayFormatter.formatErrorSync(error).map(
-        (issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(root)"}: ${issue.message}`
-      )
-    )
+    Either.mapLeft((error) => oneLinePerProblem(ParseResult.ArrayFormatter.formatErrorSync(error)))
   )

@@ -1,6 +1,8 @@
 import type { CallContext } from "@voucherify-webhooks/core/ErrorMapping"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
+import type { Snapshot } from "./LiveConfig.js"
+import type { Client } from "./ProxyConfig.js"
 import type { Quota } from "./RateLimit.js"
 
 /**
@@ -13,6 +15,11 @@ export interface RequestState {
   readonly headers: Record<string, string>
   /** The client id, once its key was verified: only then does the access log name it. */
   client?: string
+  /** Which of the client's keys it used: the key's fingerprint (Keys.ts), never the key. */
+  key?: string
+  /** The client's entry and the config it was let in with (LiveConfig): a reload mid-request changes neither. */
+  entry?: Client
+  config?: Snapshot
   /** Set when a create, update or delete is about to go upstream: from then on it may have been applied. */
   forwarded?: CallContext
   /** The client's address (the socket's peer, or from X-Forwarded-For under `trustProxy`), when it is known. */

@@ -8,6 +8,7 @@ import { Audit } from "./Audit.js"
 import * as EmbeddedSandbox from "./EmbeddedSandbox.js"
 import * as Logging from "./Logging.js"
 import { ProxySettings } from "./ProxyConfig.js"
+import * as Reload from "./Reload.js"
 import { boundPort, type DrainReport, drainSummary, ProxyLive } from "./Server.js"
 import type { StartupPlan } from "./Startup.js"
 import * as Upstream from "./Upstream.js"
@@ -76,6 +77,16 @@ export const serve = (plan: StartupPlan): Effect.Effect<void, unknown> => {
       Layer.provide(Layer.succeed(ProxySettings, settings))
     )
     return yield* Effect.gen(function* () {
+      // Before the banner: from then on a SIGHUP reloads instead of ending the process (its default). In demo
+      // mode there is no file to reload, and closing the terminal (SIGHUP) ends the demo as it would any program.
+      if (plan.configPath !== undefined && plan.configText !== undefined) {
+        yield* Reload.reloadOn({
+          path: plan.configPath,
+          text: plan.configText,
+          withEnv: plan.withEnv,
+          watch: settings.reload.watch
+        })
+      }
       const bound = yield* boundPort
       const target = yield* Upstream.UpstreamTarget
       const host = settings.host

@@ -23,6 +23,7 @@ import { clientAddressResolver } from "./ClientAddress.js"
 import { ManagementAuthLive } from "./ClientAuth.js"
 import { docsCache } from "./DocsCache.js"
 import { WebhooksLive } from "./Handlers.js"
+import { LiveConfig } from "./LiveConfig.js"
 import { Metrics } from "./Metrics.js"
 import { perRequest } from "./PerRequest.js"
 import { ProxySettings } from "./ProxyConfig.js"
@@ -218,7 +219,9 @@ export const ProxyLive = (options: { readonly port: number; readonly host: strin
         Layer.provide(Tracing.layer(tracing)),
         // Provided last so they are built first and released last: the server drains before the upstream
         // client goes away, or in-flight requests would lose their upstream connection mid-call.
-        Layer.provide(Layer.succeed(Metrics, metrics)),
+        // Metrics and LiveConfig are also outputs: the reloader (Reload.ts) counts reloads and replaces the config.
+        Layer.provideMerge(Layer.succeed(Metrics, metrics)),
+        Layer.provideMerge(LiveConfig.layer),
         Layer.provide(Upstream.layer)
       )
     })

@@ -29,6 +29,8 @@ export interface StartupPlan {
   readonly configText: string | undefined
   /** The validated config with PORT and HOST applied. */
   readonly settings: ProxyConfig
+  /** Applies PORT and HOST to a config (a reloaded file gets the same overrides as the one started with). */
+  readonly withEnv: (config: ProxyConfig) => ProxyConfig
   /** Demo mode: the demo client's key, minted for this process. */
   readonly demoKey: Redacted.Redacted<string> | undefined
   readonly upstream: UpstreamChoice
@@ -119,6 +121,7 @@ export const plan = (configFlag: Option.Option<string>): Effect.Effect<StartupPl
         configPath,
         configText: undefined,
         settings: withEnv(demoConfig(demoKey)),
+        withEnv,
         demoKey,
         upstream: { _tag: "Sandbox" },
         logLevel: env.logLevel
@@ -133,6 +136,7 @@ export const plan = (configFlag: Option.Option<string>): Effect.Effect<StartupPl
       configPath,
       configText: loaded.text,
       settings,
+      withEnv,
       demoKey: undefined,
       logLevel: env.logLevel
     }

@@ -637,7 +637,7 @@ describe("8. rate limits apply before a body is decoded, and refused changes are
         clients: [
           {
             id: "ci-bot",
-            keyHash: baseConfig().clients[1]!.keyHash,
+            keyHash: baseConfig().clients[1]!.keyHashes[0],
             projects: ["proj_a"],
             access: ["read", "write"],
             rateLimit: { perSecond: 0.01, burst: 2 }

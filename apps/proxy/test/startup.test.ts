@@ -53,7 +53,7 @@ describe("strict start-up of the built bin", () => {
       [["serve", "--config", path, "--config", path], "--config is given twice"],
       [["srve"], 'unknown command "srve" (did you mean "serve"?)'],
       [["hash-keys"], 'unknown command "hash-keys" (did you mean "hash-key"?)'],
-      [["serve", "--id", "x"], "--id does not apply to vwh-proxy serve (it is an option of hash-key)"],
+      [["serve", "--id", "x"], "--id does not apply to vwh-proxy serve (it is an option of hash-key, remove-key)"],
       [["hash-key", "--id", "x", "--access", "reed"], '--access "reed": use read or write (did you mean "read"?)'],
       [["--", "x"], 'unexpected argument "x" for vwh-proxy serve']
     ]
@@ -189,7 +189,7 @@ describe("strict start-up of the built bin", () => {
     expect(ok.status, ok.stderr).toBe(0)
     expect(ok.stdout).toContain(`config ok: ${path}`)
     expect(ok.stdout).toContain(`upstream: ${fake.url} (credentials from the environment)`)
-    expect(ok.stdout).toContain("clients:  ci-bot (proj_a; read, write)")
+    expect(ok.stdout).toMatch(/clients: {2}ci-bot \(proj_a; read, write; key [0-9a-f]{8}\)/)
     expect(ok.stdout).not.toContain(fake.token)
     expect(existsSync(join(dir, "check.jsonl"))).toBe(false)
     const viaEnv = runProxy(["check-config"], upstreamEnv(fake, { PROXY_CONFIG: path }))
@@ -207,7 +207,7 @@ describe("strict start-up of the built bin", () => {
       [1, "dashboard"]
     ] as const) {
       expect(lines).toContain(
-        `config error: ${example}: clients.${index}.keyHash: not a key hash (a placeholder?): run \`vwh-proxy hash-key --config ${example} --id ${id}\` to mint a key and write its hash here`
+        `config error: ${example}: clients.${index}.keyHashes.0: not a key hash (a placeholder?): run \`vwh-proxy hash-key --config ${example} --id ${id}\` to mint a key and write its hash here`
       )
     }
     // No key in the example is a guessable one (the old one held sha256("foo") and sha256("bar")).
@@ -224,7 +224,7 @@ describe("strict start-up of the built bin", () => {
     expect(fill.status, fill.stderr).toBe(0)
     expect(fill.stdout).toContain("client ci-bot given its key (was a placeholder)")
     // The other placeholder is still there: said now, not at the next start.
-    expect(fill.stderr).toContain("clients.1.keyHash: not a key hash")
+    expect(fill.stderr).toContain("clients.1.keyHashes.0: not a key hash")
     const ciBotKey = keyOf(fill.stdout)
     expect(runProxy(["hash-key", "--config", file, "--id", "dashboard"], cleanEnv()).status).toBe(0)
     const added = runProxy(
@@ -239,13 +239,15 @@ describe("strict start-up of the built bin", () => {
     const changed = before.split("\n").filter((l) => !after.split("\n").includes(l))
     expect(changed).toHaveLength(2)
     expect(changed.every((l) => l.includes("<placeholder"))).toBe(true)
-    expect(after).toContain(`"keyHash": "${hashKey(Redacted.make(ciBotKey))}"`)
+    expect(JSON.parse(after).clients[0].keyHashes).toEqual([hashKey(Redacted.make(ciBotKey))])
     expect(after).toContain('"projects": ["proj_a", "proj_b"]')
     expect(statSync(file).mode & 0o777).toBe(0o640)
     // A duplicate id is refused and the file left alone.
     const duplicate = runProxy(["hash-key", "--config", file, "--id", "reporting", "--project", "proj_c"], cleanEnv())
     expect(duplicate.status).toBe(2)
-    expect(duplicate.stderr).toContain('client "reporting" already exists and has a key')
+    expect(duplicate.stderr).toContain(
+      'client "reporting" already exists and has a key: choose another --id, or add --rotate'
+    )
     expect(duplicate.stdout).not.toContain("vwhk_")
     expect(readFileSync(file, "utf8")).toBe(after)
     // The written config starts, and the minted key lets its client in.
