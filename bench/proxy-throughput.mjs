@@ -6,8 +6,10 @@
 //   2. paced: the sandbox answers after `--latency` ms, as a remote API does, with `--paced-connections` in
 //      flight: how much the proxy adds when the upstream, not the CPU, sets the pace (context, not the target).
 //   3. sustained: the proxy's RSS sampled every second under load (flat memory).
+//   Tracing's cost: the proxy untraced and a second one tracing to a local OTLP sink (otlp-sink.mjs), loaded in
+//   turn for short bursts (`--trace-rounds` × 4 s each), so the machine's noise falls on both alike.
 // Usage: node proxy-throughput.mjs [--duration 10] [--connections 50] [--latency 50] [--paced-connections 10]
-//        [--sustain 30]. Targets: proxy ≥ 80 % of the pass-through's requests/s, p99 ≤ 1.3× its p99, RSS flat.
+//        [--sustain 30] [--trace-rounds 6]. Targets: proxy ≥ 80 % of the pass-through's requests/s, p99 ≤ 1.3× its p99, RSS flat.
 import { availableParallelism } from "node:os"
 import { join } from "node:path"
 import { parseArgs } from "node:util"
@@ -32,7 +34,8 @@ const { values } = parseArgs({
     connections: { type: "string", default: "50" },
     latency: { type: "string", default: "50" },
     "paced-connections": { type: "string", default: "10" },
-    sustain: { type: "string", default: "30" }
+    sustain: { type: "string", default: "30" },
+    "trace-rounds": { type: "string", default: "6" }
   }
 })
 const duration = Number(values.duration)
@@ -76,9 +79,9 @@ const targets = [
 ]
 const traced = ["vwh-proxy traced → sandbox", tracedProxy.url, tracedProxy.headers, tracedProxy.child.pid]
 /** Each target after a warm-up (JIT, keep-alive pools), with the CPU its processes spent per request. */
-const measure = async (inFlight, extra = []) => {
+const measure = async (inFlight) => {
   const results = {}
-  for (const [name, url, headers, forwarder] of [...targets, ...extra]) {
+  for (const [name, url, headers, forwarder] of targets) {
     await cannon(url, headers, 2, inFlight)
     const before = { sandbox: cpuMs(sandbox.child.pid), forwarder: forwarder ? cpuMs(forwarder) : 0 }
     const r = await cannon(url, headers, duration, inFlight)
@@ -105,8 +108,8 @@ const compare = (results, label, verdict) => {
   console.log(`${label} p99 vs pass-through:        ${p99.toFixed(2)}× (target ≤ 1.3×)${mark(p99 <= 1.3)}`)
 }
 
-// --- 1. saturated: the CPU sets the pace (and the cost of tracing, next to the same proxy untraced)
-const saturated = await measure(connections, [traced])
+// --- 1. saturated: the CPU sets the pace
+const saturated = await measure(connections)
 console.log(`vwh-proxy started as its start script does: node ${nodeFlags.join(" ")} dist/main.js`)
 console.log(`\n1. saturated: GET list (5 webhooks), ${connections} connections, ${duration} s each`)
 console.table(saturated)
@@ -115,9 +118,35 @@ const cost = (name) => saturated[name]["forwarder CPU ms/req"]
 console.log(
   `CPU per forwarded request: vwh-proxy ${cost("vwh-proxy → sandbox")} ms, pass-through ${cost("pass-through → sandbox")} ms, the sandbox itself ${saturated["direct → sandbox"]["sandbox CPU ms/req"]} ms (load generator and all servers share ${availableParallelism()} cores)`
 )
-const tracedRps = saturated[traced[0]].rps / saturated["vwh-proxy → sandbox"].rps
+
+// --- tracing's cost: untraced and traced in alternating bursts (sequential phases on a busy machine differ by
+// whatever else ran then), CPU per request summed over all bursts
+const traceRounds = Number(values["trace-rounds"])
+const untraced = ["vwh-proxy → sandbox", proxy.url, proxyHeaders, proxy.child.pid]
+const bursts = { [untraced[0]]: { requests: 0, cpu: 0, failed: 0 }, [traced[0]]: { requests: 0, cpu: 0, failed: 0 } }
+// The traced proxy has served nothing yet: warm it (JIT, keep-alive pools) as measure() does.
+await cannon(traced[1], traced[2], 2, 20)
+for (let i = 0; i < traceRounds; i++) {
+  for (const [name, url, headers, pid] of i % 2 === 0 ? [untraced, traced] : [traced, untraced]) {
+    const before = cpuMs(pid)
+    const r = await cannon(url, headers, 4, 20)
+    bursts[name].cpu += cpuMs(pid) - before
+    bursts[name].requests += r.requests.total
+    bursts[name].failed += r.non2xx + r.errors + r.timeouts
+  }
+}
+const perRequest = (name) => bursts[name].cpu / Math.max(1, bursts[name].requests)
+console.log(`\ntracing: ${traceRounds} rounds of 4 s bursts each, 20 connections, alternating`)
+console.table(
+  Object.fromEntries(
+    Object.entries(bursts).map(([name, b]) => [
+      name,
+      { requests: b.requests, "CPU ms/req": +perRequest(name).toFixed(3), "non-2xx/errors": b.failed }
+    ])
+  )
+)
 console.log(
-  `tracing on (OTLP/HTTP to a local sink) vs off: ${(tracedRps * 100).toFixed(1)} % of the requests/s, CPU per request ${cost(traced[0])} ms vs ${cost("vwh-proxy → sandbox")} ms (context: off is the default)`
+  `tracing on (OTLP/HTTP, protobuf, to a local sink) vs off: ${(perRequest(traced[0]) / perRequest(untraced[0])).toFixed(2)}× the CPU per request (context: off is the default, and then no span is created)`
 )
 
 // --- 2. paced: the upstream sets the pace, as Voucherify's latency would
