@@ -2,6 +2,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as LogLevel from "effect/LogLevel"
+import { instance } from "./Instance.js"
 import * as Logging from "./Logging.js"
 
 /** What the access log says of one request: never a header, a body or a query string. */
@@ -33,7 +34,12 @@ export class AccessLog extends Context.Tag("@voucherify-webhooks/proxy/AccessLog
 >() {
   /** Renders a record as its log line. */
   static readonly line = (record: AccessRecord): string =>
-    JSON.stringify({ message: "request", logLevel: "INFO", timestamp: new Date().toISOString(), annotations: record })
+    JSON.stringify({
+      message: "request",
+      logLevel: "INFO",
+      timestamp: new Date().toISOString(),
+      annotations: { ...record, instance: instance() }
+    })
 
   /** Lines to `sink`, when the fiber's minimum log level lets INFO through (read once, when built). */
   static readonly make = (sink: (line: string) => void) =>

@@ -3,6 +3,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
+import { instance } from "./Instance.js"
 import { stdoutUnusable } from "./Logging.js"
 
 /**
@@ -49,7 +50,7 @@ export class Audit extends Context.Tag("@voucherify-webhooks/proxy/Audit")<
   static readonly layer = (path: string) =>
     Layer.succeed(Audit, {
       write: (record) => {
-        const line = `${JSON.stringify({ audit: true, ...record })}\n`
+        const line = `${JSON.stringify({ audit: true, ...record, instance: instance() })}\n`
         const failed = (message: string) => new AuditFailed({ message, phase: record.phase })
         return path === "-"
           ? // Confirmed by the write's own callback: a record on a closed stdout is a failure, not a silent loss.

@@ -6,6 +6,7 @@ import { currentRequestId } from "@voucherify-webhooks/core/ServerErrors"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { digest, fingerprint } from "./Keys.js"
 import { LiveConfig } from "./LiveConfig.js"
@@ -16,6 +17,7 @@ import { maxKeysPerClient, ProxySettings } from "./ProxyConfig.js"
 import { RateLimiter } from "./RateLimit.js"
 import { RateLimitedTrail } from "./RateLimitedTrail.js"
 import * as RequestState from "./RequestState.js"
+import { SharedState, SharedStateUnavailable } from "./SharedState.js"
 
 export { hashKey, mintKey } from "./Keys.js"
 
@@ -60,6 +62,19 @@ const projectOf = (url: string): string => {
 }
 
 /**
+ * Redis did not answer and `sharedState.onUnavailable` is "deny": the request ends as a defect that Server.ts
+ * answers 503 (ManagementAuth's declared failures are Voucherify's own 401 and 429; this refusal is the proxy's).
+ */
+const deny = <A, E>(
+  effect: Effect.Effect<A, E | SharedStateUnavailable>
+): Effect.Effect<A, Exclude<E, SharedStateUnavailable>> =>
+  Effect.catchIf(
+    effect,
+    (e): e is SharedStateUnavailable => e instanceof SharedStateUnavailable,
+    (e) => Effect.die(e)
+  ) as Effect.Effect<A, Exclude<E, SharedStateUnavailable>>
+
+/**
  * Core's ManagementAuth, implemented with proxy-issued keys: X-Management-Id names the client, X-Management-Token
  * carries its key. Anything wrong is Voucherify's plain 401, never saying which half was wrong. Failed logins are
  * throttled (LoginThrottle: 429 + Retry-After, never locking out a client that has its key), and a client's own
@@ -72,7 +87,10 @@ export const ManagementAuthLive = Layer.effect(
     const limiter = yield* RateLimiter
     const trail = yield* RateLimitedTrail
     const live = yield* LiveConfig
-    const throttle = LoginThrottle.make(settings.limits.failedLogins)
+    const shared = yield* Effect.serviceOption(SharedState)
+    const throttle = Option.isSome(shared)
+      ? LoginThrottle.shared(settings.limits.failedLogins, shared.value)
+      : LoginThrottle.local(settings.limits.failedLogins)
     const tooMany = (details: string, retryAfterSeconds: number) =>
       Effect.gen(function* () {
         yield* RequestState.update((state) => {
@@ -97,7 +115,7 @@ export const ManagementAuthLive = Layer.effect(
           // The client's address as `trustProxy` allows (Server.ts): behind a proxy you trust, each client's own.
           const source = LoginThrottle.sourceKey(state.address)
           const now = Date.now()
-          const before = throttle.before(clientId, source, now)
+          const before = yield* deny(throttle.before(clientId, source))
           if (before.refused) {
             return yield* tooMany(
               `too many failed logins from this address; retry in ${before.retryAfterSeconds} s`,
@@ -108,7 +126,7 @@ export const ManagementAuthLive = Layer.effect(
           const client = config.clients.get(clientId)
           const keyIndex = verifyKey(client, token)
           if (keyIndex < 0) {
-            const after = throttle.failed(clientId, source, client !== undefined, now)
+            const after = yield* deny(throttle.failed(clientId, source, client !== undefined))
             if (after.refused) {
               return yield* tooMany(
                 `too many failed logins for this client id; retry in ${after.retryAfterSeconds} s`,
@@ -117,13 +135,13 @@ export const ManagementAuthLive = Layer.effect(
             }
             return yield* Effect.fail(unauthorized(yield* FiberRef.get(currentRequestId)))
           }
-          throttle.succeeded(clientId, source, now)
+          yield* throttle.succeeded(clientId, source)
           const key = fingerprint(client!.keyHashes[keyIndex]!)
           state.client = clientId
           state.key = key
           state.entry = client!
           state.config = config
-          const taken = yield* Effect.either(limiter.take(client!, config.settings.limits.rateLimit))
+          const taken = yield* Effect.either(deny(limiter.take(client!, config.settings.limits.rateLimit)))
           state.quota =
             taken._tag === "Right"
               ? taken.right

@@ -7,13 +7,14 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import { StartupRefused } from "./StartupErrors.js"
 
 /**
  * Secrets that may come from a file named by `<NAME>_FILE` instead (a mounted Kubernetes Secret, systemd's
  * LoadCredential, Docker secrets): read once, at start, so the value never sits in the process environment.
  */
-export const secretFileVariables = ["VOUCHERIFY_MANAGEMENT_ID", "VOUCHERIFY_MANAGEMENT_TOKEN"] as const
+export const secretFileVariables = ["VOUCHERIFY_MANAGEMENT_ID", "VOUCHERIFY_MANAGEMENT_TOKEN", "REDIS_URL"] as const
 
 /**
  * The process environment as a ConfigProvider, with each `<NAME>_FILE` of {@link secretFileVariables} read into
@@ -102,7 +103,15 @@ export const proxyEnvironment = Config.all({
   port: portConfig,
   host: optionalString("HOST"),
   logLevel: logLevelConfig,
-  configPath: optionalString("PROXY_CONFIG")
+  configPath: optionalString("PROXY_CONFIG"),
+  // Its password is a secret: Redacted from here on, and REDIS_URL_FILE may hold it instead.
+  redisUrl: Config.redacted("REDIS_URL").pipe(
+    Config.validate({
+      message: "must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379",
+      validation: (url) => /^rediss?:\/\/[^\s]+$/.test(Redacted.value(url))
+    }),
+    Config.option
+  )
 })
 export type ProxyEnvironment = Config.Config.Success<typeof proxyEnvironment>
 

@@ -1,4 +1,7 @@
 import { isIPv6 } from "node:net"
+import * as Effect from "effect/Effect"
+import type { Answer, SharedState, SharedStateUnavailable } from "./SharedState.js"
+import { type Budget, secondsToNextToken } from "./TokenBucket.js"
 
 /**
  * Failed-login throttling, per source address and per claimed client id, that an attacker cannot turn against a
@@ -14,10 +17,7 @@ import { isIPv6 } from "node:net"
  * `maxTracked` addresses and known-good pairs, the oldest forgotten first. IPv6 addresses count per /64 (one host
  * usually has a whole /64).
  */
-export interface Budget {
-  readonly perSecond: number
-  readonly burst: number
-}
+export type { Budget }
 
 interface Bucket {
   tokens: number
@@ -102,3 +102,70 @@ export const make = (options: { readonly perAddress: Budget; readonly perClient:
 }
 
 export type LoginThrottle = ReturnType<typeof make>
+
+/** The throttle as the server uses it: each step an Effect, so it may ask Redis (see {@link shared}). */
+export interface Throttle {
+  readonly before: (id: string, source: string) => Effect.Effect<Verdict, SharedStateUnavailable>
+  readonly succeeded: (id: string, source: string) => Effect.Effect<void>
+  readonly failed: (id: string, source: string, configured: boolean) => Effect.Effect<Verdict, SharedStateUnavailable>
+}
+
+/** This process's throttle ({@link make}) on the wall clock. */
+export const local = (options: { readonly perAddress: Budget; readonly perClient: Budget }): Throttle => {
+  const throttle = make(options)
+  return {
+    before: (id, source) => Effect.sync(() => throttle.before(id, source, Date.now())),
+    succeeded: (id, source) => Effect.sync(() => throttle.succeeded(id, source, Date.now())),
+    failed: (id, source, configured) => Effect.sync(() => throttle.failed(id, source, configured, Date.now()))
+  }
+}
+
+const refusedAfter = (answer: Answer, budget: Budget): Verdict =>
+  answer === "exempt" || answer.allowed
+    ? { refused: false }
+    : { refused: true, retryAfterSeconds: secondsToNextToken(answer.tokens, budget) }
+
+/**
+ * The same rules with the buckets and known-good pairs in Redis, so every replica and worker counts the same
+ * failures. Redis trouble falls back to this process's throttle (or refuses, per `sharedState.onUnavailable`); a
+ * success is remembered locally too, so a fallback still knows who logged in from where.
+ */
+export const shared = (
+  options: { readonly perAddress: Budget; readonly perClient: Budget },
+  state: SharedState["Type"]
+): Throttle => {
+  const fallback = make(options)
+  const address = (source: string) => `login:addr:${source}`
+  const pair = (id: string, source: string) => `login:ok:${id}:${source}`
+  return {
+    before: (id, source) =>
+      state.orLocal(
+        Effect.map(state.bucket(address(source), options.perAddress, "peek", pair(id, source)), (a) =>
+          refusedAfter(a, options.perAddress)
+        ),
+        () => fallback.before(id, source, Date.now())
+      ),
+    succeeded: (id, source) =>
+      Effect.zipRight(
+        Effect.sync(() => fallback.succeeded(id, source, Date.now())),
+        // Best effort: without Redis the local record above still exempts the pair in this process.
+        Effect.ignore(state.orLocal(state.mark(pair(id, source), knownGoodMs), () => undefined))
+      ),
+    failed: (id, source, configured) =>
+      state.orLocal(
+        Effect.map(
+          Effect.all(
+            [
+              state.bucket(address(source), options.perAddress, "charge"),
+              configured
+                ? state.bucket(`login:id:${id}`, options.perClient, "charge")
+                : Effect.succeed("exempt" as const)
+            ],
+            { concurrency: 2 }
+          ),
+          ([, client]) => refusedAfter(client, options.perClient)
+        ),
+        () => fallback.failed(id, source, configured, Date.now())
+      )
+  }
+}

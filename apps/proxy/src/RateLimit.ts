@@ -1,8 +1,11 @@
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type { Client, RateLimit } from "./ProxyConfig.js"
+import { SharedState, type SharedStateUnavailable } from "./SharedState.js"
+import { type Bucket, type Budget, type Step, secondsToNextToken, step } from "./TokenBucket.js"
 
 /**
  * Where a client stands with its bucket after a request, as the IETF RateLimit fields say it
@@ -25,46 +28,80 @@ export class ClientRateLimited extends Schema.TaggedError<ClientRateLimited>()("
   windowSeconds: Schema.Int
 }) {}
 
-interface Bucket {
-  tokens: number
-  at: number
-}
+/** Where a client stands after a step of its bucket, as the RateLimit fields say it. */
+const quotaOf = (tokens: number, budget: Budget): Quota => ({
+  limit: budget.burst,
+  remaining: Math.floor(tokens),
+  resetSeconds: Math.ceil((budget.burst - tokens) / budget.perSecond),
+  // The time to refill the whole bucket, in whole seconds: the policy's window.
+  windowSeconds: Math.max(1, Math.ceil(budget.burst / budget.perSecond))
+})
 
-/** Per-client token buckets: `burst` at once, refilled at `perSecond`. State is in memory, per process. */
+const answer = (client: Client, budget: Budget, step: Step): Effect.Effect<Quota, ClientRateLimited> =>
+  step.allowed
+    ? Effect.succeed(quotaOf(step.tokens, budget))
+    : Effect.fail(
+        new ClientRateLimited({
+          clientId: client.id,
+          retryAfterSeconds: secondsToNextToken(step.tokens, budget),
+          limit: budget.burst,
+          windowSeconds: quotaOf(step.tokens, budget).windowSeconds
+        })
+      )
+
+/**
+ * Per-client token buckets: `burst` at once, refilled at `perSecond`. In this process's memory, or, with
+ * `sharedState`, in Redis (one budget for every replica and worker; this process's buckets when Redis does not
+ * answer, or SharedStateUnavailable under `onUnavailable: "deny"`).
+ */
 export class RateLimiter extends Effect.Tag("@voucherify-webhooks/proxy/RateLimiter")<
   RateLimiter,
   {
     /** Takes one token of the client's bucket; `defaults` applies to a client without its own `rateLimit`. */
-    readonly take: (client: Client, defaults: RateLimit) => Effect.Effect<Quota, ClientRateLimited>
+    readonly take: (
+      client: Client,
+      defaults: RateLimit
+    ) => Effect.Effect<Quota, ClientRateLimited | SharedStateUnavailable>
   }
 >() {
   // Buckets are kept by client id across reloads: a reload neither refills nor empties them.
-  static readonly layer = Layer.sync(RateLimiter, () => {
-    const buckets = new Map<string, Bucket>()
-    return {
-      take: (client, defaults) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) => {
-          const { perSecond, burst } = client.rateLimit ?? defaults
-          const bucket = buckets.get(client.id) ?? { tokens: burst, at: now }
-          bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * perSecond)
-          bucket.at = now
+  static readonly layer = Layer.effect(
+    RateLimiter,
+    Effect.gen(function* () {
+      const shared = yield* Effect.serviceOption(SharedState)
+      const buckets = new Map<string, Bucket>()
+      const local = (client: Client, budget: Budget, now: number) => {
+        let bucket = buckets.get(client.id)
+        if (bucket === undefined) {
+          bucket = { tokens: budget.burst, at: now }
           buckets.set(client.id, bucket)
-          // The time to refill the whole bucket, in whole seconds: the policy's window.
-          const windowSeconds = Math.max(1, Math.ceil(burst / perSecond))
-          if (bucket.tokens >= 1) {
-            bucket.tokens -= 1
-            return Effect.succeed({
-              limit: burst,
-              remaining: Math.floor(bucket.tokens),
-              resetSeconds: Math.ceil((burst - bucket.tokens) / perSecond),
-              windowSeconds
+        }
+        return step(bucket, budget, "take", now)
+      }
+      if (Option.isNone(shared)) {
+        return {
+          take: (client, defaults) =>
+            Effect.flatMap(Clock.currentTimeMillis, (now) => {
+              const budget = client.rateLimit ?? defaults
+              return answer(client, budget, local(client, budget, now))
             })
-          }
-          const retryAfterSeconds = Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond))
-          return Effect.fail(
-            new ClientRateLimited({ clientId: client.id, retryAfterSeconds, limit: burst, windowSeconds })
+        }
+      }
+      const state = shared.value
+      return {
+        take: (client, defaults) => {
+          const budget = client.rateLimit ?? defaults
+          return Effect.flatMap(
+            state.orLocal(
+              Effect.map(state.bucket(`rl:${client.id}`, budget, "take"), (a) =>
+                a === "exempt" ? { allowed: true, tokens: budget.burst } : a
+              ),
+              () => local(client, budget, Date.now())
+            ),
+            (s) => answer(client, budget, s)
           )
-        })
-    }
-  })
+        }
+      }
+    })
+  )
 }

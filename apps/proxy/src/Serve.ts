@@ -6,6 +6,7 @@ import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
 import { Audit } from "./Audit.js"
 import * as EmbeddedSandbox from "./EmbeddedSandbox.js"
+import { instance, setInstance } from "./Instance.js"
 import * as Logging from "./Logging.js"
 import { ProxySettings } from "./ProxyConfig.js"
 import * as Reload from "./Reload.js"
@@ -26,6 +27,12 @@ const banner = (url: string, target: Upstream.UpstreamTargetShape, plan: Startup
     )
   } else {
     lines.push(`  upstream: ${withoutUserinfo(target.baseUrl)} (credentials from the environment, never shown)`)
+  }
+  const shared = plan.settings.sharedState
+  if (shared?.redisUrl !== undefined) {
+    lines.push(
+      `  shared rate limits: ${withoutUserinfo(Redacted.value(shared.redisUrl))} (if it does not answer: ${shared.onUnavailable === "local" ? "per-process limits" : "503"})`
+    )
   }
   if (plan.demoKey !== undefined) {
     const token = Redacted.value(plan.demoKey)
@@ -63,6 +70,7 @@ const prepareAuditFile = (path: string): string | undefined => {
 /** Serves until interrupted (SIGINT, SIGTERM), then drains in-flight requests and says how that went. */
 export const serve = (plan: StartupPlan): Effect.Effect<void, unknown> => {
   const { settings } = plan
+  setInstance(settings.instanceId)
   const drain: DrainReport = { inFlight: 0, cut: 0 }
   const projects = [...new Set(settings.clients.flatMap((c) => (c.projects === "*" ? [] : c.projects)))]
   const upstream =
@@ -97,6 +105,10 @@ export const serve = (plan: StartupPlan): Effect.Effect<void, unknown> => {
         Effect.annotateLogs({
           port: bound,
           host,
+          instance: instance(),
+          ...(settings.sharedState?.redisUrl === undefined
+            ? {}
+            : { sharedState: withoutUserinfo(Redacted.value(settings.sharedState.redisUrl)) }),
           upstream: target.sandbox ? "embedded-sandbox" : withoutUserinfo(target.baseUrl),
           ...(plan.configPath === undefined ? {} : { config: plan.configPath })
         })

@@ -30,6 +30,7 @@ import { ProxySettings } from "./ProxyConfig.js"
 import { RateLimiter } from "./RateLimit.js"
 import { RateLimitedTrail } from "./RateLimitedTrail.js"
 import * as RequestState from "./RequestState.js"
+import { SharedState, SharedStateUnavailable, sharedStateDetail, sharedStateMetrics } from "./SharedState.js"
 import * as Tracing from "./Tracing.js"
 import * as TracingSettings from "./TracingSettings.js"
 import * as Upstream from "./Upstream.js"
@@ -104,6 +105,7 @@ const OpsRoutes = HttpApiBuilder.Router.use((router) =>
     const metrics = yield* Metrics
     const readiness = yield* Upstream.Readiness
     const target = yield* Upstream.UpstreamTarget
+    const shared = yield* Effect.serviceOption(SharedState)
     yield* router.get("/healthz", HttpServerResponse.unsafeJson({ status: "ok" }))
     yield* router.get(
       "/readyz",
@@ -112,7 +114,10 @@ const OpsRoutes = HttpApiBuilder.Router.use((router) =>
           {
             status: r.ready ? "ready" : "not ready",
             upstream: target.sandbox ? "embedded sandbox" : "remote",
-            detail: r.detail
+            detail: r.detail,
+            // Reported, never failing readiness: without Redis the proxy still serves (per-process limits or 503s,
+            // as sharedState.onUnavailable says); taking replicas out of rotation would not bring Redis back.
+            ...(Option.isSome(shared) ? { sharedState: sharedStateDetail(shared.value.status()) } : {})
           },
           { status: r.ready ? 200 : 503 }
         )
@@ -120,7 +125,12 @@ const OpsRoutes = HttpApiBuilder.Router.use((router) =>
     )
     yield* router.get(
       "/metrics",
-      Effect.sync(() => HttpServerResponse.text(metrics.render(), { contentType: "text/plain; version=0.0.4" }))
+      Effect.sync(() =>
+        HttpServerResponse.text(
+          Option.isSome(shared) ? metrics.render() + sharedStateMetrics(shared.value.status()) : metrics.render(),
+          { contentType: "text/plain; version=0.0.4" }
+        )
+      )
     )
   })
 )
@@ -158,6 +168,29 @@ const requestTimeout =
           })
     )
 
+/**
+ * Redis did not answer and `sharedState.onUnavailable` is "deny" (ClientAuth ends the request with this defect):
+ * 503 in Voucherify's shape, marked as the proxy's own decision, with a Retry-After of one second.
+ */
+const sharedStateDenied = (app: HttpApp.Default): HttpApp.Default =>
+  Effect.catchAllDefect(app, (defect) =>
+    defect instanceof SharedStateUnavailable
+      ? Effect.map(FiberRef.get(currentRequestId), (request_id) =>
+          HttpServerResponse.unsafeJson(
+            {
+              code: 503,
+              key: "shared_state_unavailable",
+              message: "Service unavailable",
+              details:
+                'the proxy cannot reach its rate-limit store (Redis) and is configured to refuse requests meanwhile (sharedState.onUnavailable: "deny"); retry shortly',
+              request_id
+            },
+            { status: 503, headers: { "retry-after": "1", "x-vwh-proxy-decision": "shared_state_unavailable" } }
+          )
+        )
+      : Effect.die(defect)
+  )
+
 const ApiMiddleware = HttpApiBuilder.middleware(
   Effect.map(ProxySettings, (settings) => {
     const docs = docsCache("/docs")
@@ -166,7 +199,7 @@ const ApiMiddleware = HttpApiBuilder.middleware(
         voucherifyErrors({
           maxBodyBytes: settings.limits.maxBodyBytes,
           bodyTimeoutMs: settings.limits.requestTimeoutMs
-        })(docs(app))
+        })(docs(sharedStateDenied(app)))
       )
   })
 )
@@ -222,6 +255,8 @@ export const ProxyLive = (options: { readonly port: number; readonly host: strin
         // Metrics and LiveConfig are also outputs: the reloader (Reload.ts) counts reloads and replaces the config.
         Layer.provideMerge(Layer.succeed(Metrics, metrics)),
         Layer.provideMerge(LiveConfig.layer),
+        // Built before the limiters that use it, closed after the drain.
+        Layer.provideMerge(SharedState.fromSettings(settings.sharedState)),
         Layer.provide(Upstream.layer)
       )
     })

@@ -5,6 +5,7 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { Redis } from "ioredis"
+import type { SharedStateConfig } from "./ProxyConfig.js"
 import { type Budget, luaStep, type Mode, type Step } from "./TokenBucket.js"
 
 /**
@@ -48,6 +49,28 @@ export interface SharedStatus {
   readonly fallbacks: number
 }
 
+/** What /readyz says about the shared state (it never fails readiness: see Server.ts). */
+export const sharedStateDetail = (status: SharedStatus): string =>
+  status.available
+    ? `ok (${status.url})`
+    : `degraded: ${status.url} does not answer (${status.reason ?? "unknown"}); ${
+        status.onUnavailable === "local"
+          ? "rate limits and failed-login throttles are per process until it does"
+          : "requests are refused (503) until it does"
+      }`
+
+/** The shared state's lines of /metrics. */
+export const sharedStateMetrics = (status: SharedStatus): string =>
+  [
+    "# HELP vwh_proxy_shared_state_up 1 while the shared state (Redis) answers, 0 while requests fall back.",
+    "# TYPE vwh_proxy_shared_state_up gauge",
+    `vwh_proxy_shared_state_up ${status.available ? 1 : 0}`,
+    "# HELP vwh_proxy_shared_state_fallbacks_total Rate-limit or throttle steps that could not use Redis (local or denied).",
+    "# TYPE vwh_proxy_shared_state_fallbacks_total counter",
+    `vwh_proxy_shared_state_fallbacks_total{on_unavailable="${status.onUnavailable}"} ${status.fallbacks}`,
+    ""
+  ].join("\n")
+
 class RedisTrouble extends Schema.TaggedError<RedisTrouble>()("RedisTrouble", { reason: Schema.String }) {}
 
 interface BucketCommand {
@@ -74,6 +97,20 @@ export class SharedState extends Context.Tag("@voucherify-webhooks/proxy/SharedS
     readonly status: () => SharedStatus
   }
 >() {
+  /**
+   * The shared state a config asks for, or nothing: each process keeps its own, as without this module. Typed as
+   * providing nothing, because it may not: its users look it up with `Effect.serviceOption`.
+   */
+  static readonly fromSettings = (config: SharedStateConfig | undefined): Layer.Layer<never> =>
+    config?.redisUrl === undefined
+      ? Layer.empty
+      : SharedState.layer({
+          redisUrl: config.redisUrl,
+          onUnavailable: config.onUnavailable,
+          timeoutMs: config.timeoutMs,
+          keyPrefix: config.keyPrefix
+        })
+
   /** Connects to Redis (waiting up to a second; never failing: the proxy starts degraded and recovers). */
   static readonly layer = (options: SharedStateOptions) =>
     Layer.scoped(

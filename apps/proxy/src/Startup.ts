@@ -9,10 +9,11 @@ import * as Either from "effect/Either"
 import type * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 import { loadConfigFile } from "./ConfigFile.js"
 import { configErrorLines, proxyEnvironment } from "./Env.js"
 import { hashKey, mintKey } from "./Keys.js"
-import { decodeConfig, type ProxyConfig } from "./ProxyConfig.js"
+import { decodeConfig, type ProxyConfig, SharedStateConfig } from "./ProxyConfig.js"
 import { StartupRefused } from "./StartupErrors.js"
 import { settings as tracingSettings } from "./TracingSettings.js"
 
@@ -36,6 +37,8 @@ export interface StartupPlan {
   readonly upstream: UpstreamChoice
   readonly logLevel: LogLevel.LogLevel
 }
+
+const sharedStateDefaults = Schema.decodeSync(SharedStateConfig)({})
 
 const refuse = (...problems: Array<string>) => Effect.fail(new StartupRefused({ problems }))
 
@@ -104,7 +107,10 @@ export const plan = (configFlag: Option.Option<string>): Effect.Effect<StartupPl
     const withEnv = (config: ProxyConfig): ProxyConfig => ({
       ...config,
       port: Option.getOrElse(env.port, () => config.port),
-      host: Option.getOrElse(env.host, () => config.host)
+      host: Option.getOrElse(env.host, () => config.host),
+      ...(Option.isSome(env.redisUrl)
+        ? { sharedState: { ...(config.sharedState ?? sharedStateDefaults), redisUrl: env.redisUrl.value } }
+        : {})
     })
 
     if (configPath === undefined) {
@@ -132,6 +138,11 @@ export const plan = (configFlag: Option.Option<string>): Effect.Effect<StartupPl
     const settings = withEnv(loaded.config)
     const audit = auditPathProblem(settings.audit.path)
     if (audit !== undefined) return yield* refuse(`config error: ${configPath}: ${audit}`)
+    if (settings.sharedState !== undefined && settings.sharedState.redisUrl === undefined) {
+      return yield* refuse(
+        `config error: ${configPath}: sharedState.redisUrl: is missing: give the Redis URL there, or in REDIS_URL (or REDIS_URL_FILE)`
+      )
+    }
     const base = {
       configPath,
       configText: loaded.text,
