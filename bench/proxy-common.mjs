@@ -96,9 +96,9 @@ export const proxyNodeFlags = /^node (.*?)\s*dist\/main\.js$/.exec(startScript)?
 /**
  * The built vwh-proxy as operators run it: a config file with one read-write client (no client rate limit, so the
  * bench measures the proxy, not its limiter), the upstream from the environment, default logging; `extraEnv` on
- * top (OTEL_* to trace).
+ * top (OTEL_* to trace), `extraFlags` for node (--cpu-prof).
  */
-export const startProxy = async (sandbox, extraConfig = {}, extraEnv = {}) => {
+export const startProxy = async (sandbox, extraConfig = {}, extraEnv = {}, extraFlags = []) => {
   const key = `vwhk_${randomBytes(32).toString("base64url")}`
   const config = join(tmpdir(), `vwh-proxy-bench-${process.pid}-${randomBytes(4).toString("hex")}.json`)
   writeFileSync(
@@ -129,7 +129,7 @@ export const startProxy = async (sandbox, extraConfig = {}, extraEnv = {}) => {
       ...extraEnv
     },
     /listening on (http:\/\/\S+)/,
-    proxyNodeFlags
+    [...proxyNodeFlags, ...extraFlags]
   )
   return { ...proxy, headers: { "x-management-id": "bench", "x-management-token": key } }
 }

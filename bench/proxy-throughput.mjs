@@ -1,15 +1,17 @@
 // Proxy throughput: GET list through the BUILT vwh-proxy (apps/proxy/dist/main.js) to the BUILT sandbox, next
 // to two baselines measured in the same run: the sandbox directly, and a minimal node:http pass-through proxy
 // (pass-through.mjs, its own process) that forwards bytes with a keep-alive agent and checks nothing.
-//   1. saturated: as many requests as `--connections` keep in flight; the targets apply here. Also prints the CPU
-//      each server process spent per request (from /proc), which is what decides the ratios on a small machine.
-//   2. paced: the sandbox answers after `--latency` ms, as a remote API does, with `--paced-connections` in
-//      flight: how much the proxy adds when the upstream, not the CPU, sets the pace (context, not the target).
-//   3. sustained: the proxy's RSS sampled every second under load (flat memory).
+//   1. saturated: as many requests as `--connections` keep in flight; the CPU each server process spent per request
+//      (from /proc) is judged here, where it is measured cleanly. Saturated req/s is context, not a target (README).
+//   2. paced: the sandbox answers after `--latency` ms, as a remote API does, with `--paced-connections` in flight:
+//      what a client feels (throughput and p99) when the upstream, not the CPU, sets the pace. Judged.
+//   3. sustained: the proxy's RSS sampled every second under load: no upward trend; its peak.
 //   Tracing's cost: the proxy untraced and a second one tracing to a local OTLP sink (otlp-sink.mjs), loaded in
 //   turn for short bursts (`--trace-rounds` × 4 s each), so the machine's noise falls on both alike.
 // Usage: node proxy-throughput.mjs [--duration 10] [--connections 50] [--latency 50] [--paced-connections 10]
-//        [--sustain 30] [--trace-rounds 6]. Targets: proxy ≥ 80 % of the pass-through's requests/s, p99 ≤ 1.3× its p99, RSS flat.
+//        [--sustain 30] [--trace-rounds 6]. Targets (pass/MISS): paced ≥ 0.95× the pass-through's req/s and p99
+//        ≤ 1.2× its p99; CPU per forwarded request ≤ 4× the pass-through's; RSS: the last quarter's max ≤ 1.1× the
+//        second quarter's (no upward trend).
 import { availableParallelism } from "node:os"
 import { join } from "node:path"
 import { parseArgs } from "node:util"
@@ -98,14 +100,14 @@ const measure = async (inFlight) => {
   }
   return results
 }
-const compare = (results, label, verdict) => {
+const verdict = (ok) => (ok ? "pass" : "MISS")
+const compare = (results, label) => {
   const pass = results["pass-through → sandbox"]
   const mine = results["vwh-proxy → sandbox"]
   const ratio = mine.rps / pass.rps
   const p99 = mine.p99ms / Math.max(pass.p99ms, 1)
-  const mark = (ok) => (verdict ? (ok ? " OK" : " MISSED") : "")
-  console.log(`${label} throughput vs pass-through: ${(ratio * 100).toFixed(1)} % (target ≥ 80 %)${mark(ratio >= 0.8)}`)
-  console.log(`${label} p99 vs pass-through:        ${p99.toFixed(2)}× (target ≤ 1.3×)${mark(p99 <= 1.3)}`)
+  console.log(`${label} throughput vs pass-through: ${ratio.toFixed(2)}× (target ≥ 0.95×) ${verdict(ratio >= 0.95)}`)
+  console.log(`${label} p99 vs pass-through:        ${p99.toFixed(2)}× (target ≤ 1.2×) ${verdict(p99 <= 1.2)}`)
 }
 
 // --- 1. saturated: the CPU sets the pace
@@ -113,10 +115,13 @@ const saturated = await measure(connections)
 console.log(`vwh-proxy started as its start script does: node ${nodeFlags.join(" ")} dist/main.js`)
 console.log(`\n1. saturated: GET list (5 webhooks), ${connections} connections, ${duration} s each`)
 console.table(saturated)
-compare(saturated, "saturated", true)
 const cost = (name) => saturated[name]["forwarder CPU ms/req"]
+const cpuRatio = cost("vwh-proxy → sandbox") / cost("pass-through → sandbox")
 console.log(
-  `CPU per forwarded request: vwh-proxy ${cost("vwh-proxy → sandbox")} ms, pass-through ${cost("pass-through → sandbox")} ms, the sandbox itself ${saturated["direct → sandbox"]["sandbox CPU ms/req"]} ms (load generator and all servers share ${availableParallelism()} cores)`
+  `saturated throughput vs pass-through: ${(saturated["vwh-proxy → sandbox"].rps / saturated["pass-through → sandbox"].rps).toFixed(2)}× (context, not a target: the load generator, the sandbox and both forwarders share ${availableParallelism()} cores)`
+)
+console.log(
+  `CPU per forwarded request: vwh-proxy ${cost("vwh-proxy → sandbox")} ms, pass-through ${cost("pass-through → sandbox")} ms: ${cpuRatio.toFixed(1)}× (target ≤ 4×) ${verdict(cpuRatio <= 4)}; the sandbox itself ${saturated["direct → sandbox"]["sandbox CPU ms/req"]} ms`
 )
 
 // --- tracing's cost: untraced and traced in alternating bursts (sequential phases on a busy machine differ by
@@ -153,9 +158,9 @@ console.log(
 await send(sandbox.url, "PUT", "/sandbox/faults", upstreamHeaders, { latencyMs: latency })
 const paced = await measure(pacedConnections)
 await send(sandbox.url, "PUT", "/sandbox/faults", upstreamHeaders, { latencyMs: 0 })
-console.log(`\n2. paced: upstream latency ${latency} ms, ${pacedConnections} connections, ${duration} s each (context)`)
+console.log(`\n2. paced: upstream latency ${latency} ms, ${pacedConnections} connections, ${duration} s each`)
 console.table(paced)
-compare(paced, "paced", false)
+compare(paced, "paced")
 console.log("")
 
 // --- sustained: RSS sampled every second while the proxy is under load
@@ -165,12 +170,17 @@ const sustainedRun = await cannon(proxy.url, proxyHeaders, sustain)
 const sustained = { rps: Math.round(sustainedRun.requests.average), non2xx: sustainedRun.non2xx }
 clearInterval(sampler)
 await sleep(100)
+// A leak shows as a rise after warm-up: the last quarter's peak against the second quarter's (the first holds the
+// warm-up: JIT, pools, the young generation growing to its size).
 const q = Math.max(1, Math.floor(samples.length / 4))
-const early = Math.max(...samples.slice(0, q))
+const settled = Math.max(...samples.slice(q, 2 * q))
 const late = Math.max(...samples.slice(-q))
+const peak = Math.max(...samples)
+const trend = late / settled
 console.log(
-  `sustained ${sustain} s: ${sustained.rps} req/s, ${sustained.non2xx} non-2xx, RSS MB early max ${early.toFixed(1)} → late max ${late.toFixed(1)} (${(((late - early) / early) * 100).toFixed(1)} %), samples: ${samples.map((s) => s.toFixed(0)).join(" ")}`
+  `\n3. sustained ${sustain} s: ${sustained.rps} req/s, ${sustained.non2xx} non-2xx; RSS peak ${peak.toFixed(1)} MB; last quarter's max ${late.toFixed(1)} MB vs second quarter's ${settled.toFixed(1)} MB: ${trend.toFixed(2)}× (target ≤ 1.1×, no upward trend) ${verdict(trend <= 1.1)}`
 )
+console.log(`   RSS samples (MB, 1/s): ${samples.map((s) => s.toFixed(0)).join(" ")}`)
 
 proxy.child.kill("SIGTERM")
 tracedProxy.child.kill("SIGTERM")
