@@ -1,3 +1,5 @@
+import type { IncomingMessage } from "node:http"
+import { drainRequest } from "./ReceiveNode.js"
 import { makeReceiver, type ReceiverAnswer, type ReceiverOptions } from "./Receiver.js"
 
 /*
@@ -24,7 +26,11 @@ export interface FastifyInstanceLike {
     parser: (request: unknown, body: Buffer, done: (error: Error | null, body?: unknown) => void) => void
   ): unknown
   setErrorHandler(
-    handler: (error: { code?: string; statusCode?: number }, request: unknown, reply: FastifyReplyLike) => unknown
+    handler: (
+      error: { code?: string; statusCode?: number },
+      request: { readonly raw: IncomingMessage },
+      reply: FastifyReplyLike
+    ) => unknown
   ): unknown
   post(
     path: string,
@@ -58,10 +64,12 @@ export const fastifyWebhookPlugin = (options: FastifyWebhookOptions) => {
   return async (instance: FastifyInstanceLike): Promise<void> => {
     instance.removeAllContentTypeParsers()
     instance.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body))
-    // Fastify's own 413 (FST_ERR_CTP_BODY_TOO_LARGE) in this receiver's words; other errors as Fastify answers them.
-    instance.setErrorHandler((error, _request, to) => {
-      if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE" || error.statusCode === 413) return reply(to, receiver.tooLarge())
-      throw error
+    // Fastify's own 413 (FST_ERR_CTP_BODY_TOO_LARGE) in this receiver's words, once the rest of the body is read
+    // (see tooLargeDrain); other errors as Fastify answers them.
+    instance.setErrorHandler(async (error, request, to) => {
+      if (error.code !== "FST_ERR_CTP_BODY_TOO_LARGE" && error.statusCode !== 413) throw error
+      await drainRequest(request.raw)
+      return reply(to, receiver.tooLarge())
     })
     instance.post(options.path ?? "/", { bodyLimit: receiver.maxBodyBytes }, async (request, to) => {
       const body = request.body

@@ -1,4 +1,4 @@
-import { makeReceiver, type ReceiverAnswer, type ReceiverOptions } from "./Receiver.js"
+import { makeReceiver, type ReceiverAnswer, type ReceiverOptions, tooLargeDrain } from "./Receiver.js"
 
 const respond = (answer: ReceiverAnswer): Response =>
   new Response(JSON.stringify(answer.body), {
@@ -8,7 +8,27 @@ const respond = (answer: ReceiverAnswer): Response =>
 
 type Read = { readonly _tag: "Body"; readonly bytes: Uint8Array } | { readonly _tag: "TooLarge" }
 
-/** Reads a web stream up to `limit` bytes, cancelling it past that. */
+/** Reads what is left of a too-large body and throws it away, within `tooLargeDrain`'s bounds, then cancels. */
+const drain = async (reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> => {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeUp = new Promise<"time">((resolve) => {
+    timer = setTimeout(() => resolve("time"), tooLargeDrain.maxMs)
+  })
+  try {
+    for (let read = 0; read <= tooLargeDrain.maxBytes; ) {
+      const next = await Promise.race([reader.read(), timeUp])
+      if (next === "time" || next.done) break
+      read += next.value.byteLength
+    }
+  } catch {
+    // The client went away: nothing left to drain.
+  } finally {
+    clearTimeout(timer)
+    await reader.cancel().catch(() => {})
+  }
+}
+
+/** Reads a web stream up to `limit` bytes; past it, drains the rest (see `drain`) and says it was too large. */
 const readLimited = async (body: ReadableStream<Uint8Array> | null, limit: number): Promise<Read> => {
   if (body === null) return { _tag: "Body", bytes: new Uint8Array(0) }
   const reader = body.getReader()
@@ -19,7 +39,7 @@ const readLimited = async (body: ReadableStream<Uint8Array> | null, limit: numbe
     if (done) break
     size += value.byteLength
     if (size > limit) {
-      await reader.cancel().catch(() => {})
+      await drain(reader)
       return { _tag: "TooLarge" }
     }
     chunks.push(value)
@@ -56,7 +76,10 @@ export const fetchWebhookHandler = (options: ReceiverOptions) => {
       )
     }
     const declared = Number(request.headers.get("content-length"))
-    if (Number.isFinite(declared) && declared > receiver.maxBodyBytes) return respond(receiver.tooLarge())
+    if (Number.isFinite(declared) && declared > receiver.maxBodyBytes) {
+      if (request.body !== null) await drain(request.body.getReader())
+      return respond(receiver.tooLarge())
+    }
     const body = await readLimited(request.body, receiver.maxBodyBytes)
     if (body._tag === "TooLarge") return respond(receiver.tooLarge())
     return respond(await receiver.receive(body.bytes, request.headers))

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http"
-import { makeReceiver, type ReceiverAnswer, type ReceiverOptions } from "./Receiver.js"
+import { makeReceiver, type ReceiverAnswer, type ReceiverOptions, tooLargeDrain } from "./Receiver.js"
 
 /**
  * A request as Node's `http` gives it, and as Express gives it after whatever middleware ran: `body` is what a
@@ -35,6 +35,31 @@ const readBody = (req: IncomingMessage, limit: number): Promise<Body> =>
     req.on("data", onData)
     req.once("end", () => resolve({ _tag: "Body", bytes: Buffer.concat(chunks), origin: "raw" }))
     req.once("error", reject)
+  })
+
+/** Reads what is left of a too-large body and throws it away, within `tooLargeDrain`'s bounds. */
+export const drainRequest = (req: IncomingMessage): Promise<void> =>
+  new Promise((resolve) => {
+    if (req.readableEnded || req.destroyed) return resolve()
+    let read = 0
+    const done = () => {
+      clearTimeout(timer)
+      req.off("data", onData)
+      req.off("end", done)
+      req.off("close", done)
+      req.off("error", done)
+      resolve()
+    }
+    const onData = (chunk: Buffer) => {
+      read += chunk.length
+      if (read > tooLargeDrain.maxBytes) done()
+    }
+    const timer = setTimeout(done, tooLargeDrain.maxMs)
+    req.on("data", onData)
+    req.once("end", done)
+    req.once("close", done)
+    req.once("error", done)
+    req.resume()
   })
 
 /**
@@ -92,7 +117,10 @@ export const nodeWebhookHandler = (options: ReceiverOptions) => {
     }
     bodyOf(req, receiver.maxBodyBytes)
       .then(async (body) => {
-        if (body._tag === "TooLarge") return send(res, receiver.tooLarge())
+        if (body._tag === "TooLarge") {
+          await drainRequest(req)
+          return send(res, receiver.tooLarge())
+        }
         if (body._tag === "Unavailable") {
           return send(
             res,

@@ -76,6 +76,13 @@ export interface Receiver {
 
 export const defaultMaxBodyBytes = 1024 * 1024
 
+/**
+ * How much more of a too-large body is read and thrown away, and for how long, before the 413 goes out. The
+ * answer closes the connection; closed while the client is still writing, the client sees a reset (EPIPE) and not
+ * the 413. Past either bound the answer goes anyway: a client sending more gets the reset.
+ */
+export const tooLargeDrain = { maxBytes: 16 * 1024 * 1024, maxMs: 5_000 } as const
+
 const defaultOnError = (problem: ReceiveProblem): void => {
   switch (problem._tag) {
     case "HandlerFailed":
