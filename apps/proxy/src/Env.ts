@@ -106,10 +106,14 @@ export const proxyEnvironment = Config.all({
   configPath: optionalString("PROXY_CONFIG"),
   // Its password is a secret: Redacted from here on, and REDIS_URL_FILE may hold it instead.
   redisUrl: Config.redacted("REDIS_URL").pipe(
-    Config.validate({
-      message: "must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379",
-      validation: (url) => /^rediss?:\/\/[^\s]+$/.test(Redacted.value(url))
-    }),
+    // The message never includes the value: it may hold a password.
+    Config.mapOrFail((url) =>
+      /^rediss?:\/\/[^\s]+$/.test(Redacted.value(url))
+        ? Either.right(url)
+        : Either.left(
+            ConfigError.InvalidData(["REDIS_URL"], "must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379")
+          )
+    ),
     Config.option
   )
 })

@@ -21,7 +21,7 @@ export const cleanEnv = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => {
     if (
       k.startsWith("VOUCHERIFY_") ||
       k.startsWith("OTEL_") ||
-      ["PORT", "HOST", "PROXY_CONFIG", "LOG_LEVEL"].includes(k)
+      ["PORT", "HOST", "PROXY_CONFIG", "LOG_LEVEL", "REDIS_URL", "REDIS_URL_FILE"].includes(k)
     )
       delete env[k]
   return { ...env, ...extra }

@@ -1,5 +1,7 @@
+import { writeFileSync } from "node:fs"
+import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { eventually, spawnProxy, upstreamEnv, webhookJson, writeConfig } from "./built.js"
+import { dir, eventually, runProxy, spawnProxy, upstreamEnv, webhookJson, writeConfig } from "./built.js"
 import { call, startFakeUpstream } from "./helpers.js"
 import { type RedisServer, redisServerMissing, startRedis } from "./redis.js"
 
@@ -29,6 +31,30 @@ const accessLines = (output: { text: string }) =>
     .split("\n")
     .filter((l) => l.startsWith('{"message":"request"'))
     .map((l) => JSON.parse(l).annotations as { instance: string; status: number })
+
+describe("sharedState settings (built proxy)", () => {
+  const fakeUpstream = { url: "http://127.0.0.1:1", token: "unused" }
+  it("sharedState without a URL, or a URL that is not redis://, refuses to start (exit 2) without echoing the URL", () => {
+    const missing = writeConfig("shared-missing", { sharedState: { onUnavailable: "deny" } })
+    const r1 = runProxy(["--config", missing.path], upstreamEnv(fakeUpstream))
+    expect(r1.status).toBe(2)
+    expect(r1.stderr).toContain("sharedState.redisUrl: is missing: give the Redis URL there, or in REDIS_URL")
+
+    const wrong = writeConfig("shared-wrong", { sharedState: { redisUrl: "http://user:s3cret-pw@cache:6379" } })
+    const r2 = runProxy(["--config", wrong.path], upstreamEnv(fakeUpstream))
+    expect(r2.status).toBe(2)
+    expect(r2.stderr).toContain("sharedState.redisUrl: must be a redis:// or rediss:// URL")
+    expect(r2.stderr).not.toContain("s3cret-pw")
+
+    const env = runProxy(
+      ["--config", missing.path],
+      upstreamEnv(fakeUpstream, { REDIS_URL: "http://user:s3cret-pw@cache:6379" })
+    )
+    expect(env.status).toBe(2)
+    expect(env.stderr).toContain("REDIS_URL: must be a redis:// or rediss:// URL")
+    expect(env.stderr).not.toContain("s3cret-pw")
+  })
+})
 
 describe.skipIf(redisServerMissing !== undefined)("replicas sharing limits through Redis (built proxy)", () => {
   beforeAll(async () => {
@@ -150,8 +176,10 @@ describe.skipIf(redisServerMissing !== undefined)("replicas sharing limits throu
     const { path, headers } = writeConfig("replicas-deny", {
       sharedState: { onUnavailable: "deny", timeoutMs: 50 }
     })
-    // A Redis that is not there, with a password in its URL.
-    const a = await startReplica(path, { REDIS_URL: "redis://user:s3cret-pw@127.0.0.1:1/0" })
+    // A Redis that is not there, with a password in its URL, from a mounted secret file.
+    const secret = join(dir, "redis-url")
+    writeFileSync(secret, "redis://user:s3cret-pw@127.0.0.1:1/0\n")
+    const a = await startReplica(path, { REDIS_URL_FILE: secret })
     try {
       const r = await call(a.base, "GET", list, headers)
       expect(r.status).toBe(503)
