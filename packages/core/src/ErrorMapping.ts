@@ -1,4 +1,4 @@
-import { type ErrorInfo, parseErrorBody } from "./ErrorBody.js"
+import { type ErrorInfo, parseErrorBody } from "./ApiErrors.js"
 import { AuthError, HttpError, NotFoundError, RateLimitError, ValidationError, type WebhooksError } from "./Errors.js"
 import { retryAfterMs } from "./RetryAfter.js"
 

@@ -1,14 +1,11 @@
 import * as Schema from "effect/Schema"
+import { errorObjectFields } from "./ApiErrors.js"
 
-/** Fields Voucherify puts in its error bodies, kept when present so nothing the server said is lost. */
+/** The answer's status and the fields of Voucherify's error object, kept when present so nothing the server said is lost. */
 export const VoucherifyFields = {
   status: Schema.optional(Schema.Int),
   code: Schema.optional(Schema.Union(Schema.Int, Schema.String)),
-  key: Schema.optional(Schema.String),
-  details: Schema.optional(Schema.String),
-  request_id: Schema.optional(Schema.String),
-  resource_id: Schema.optional(Schema.String),
-  resource_type: Schema.optional(Schema.String)
+  ...errorObjectFields
 }
 
 /** One problem with one field: `path` is dotted (`events.2`), empty for the whole value. */

@@ -12,7 +12,7 @@ import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import { WebhooksApi } from "./Api.js"
-import { boomBody } from "./ApiErrors.js"
+import { type ApiError, boomBody, internalError, invalidPayload } from "./ApiErrors.js"
 import { currentRequestId, wellFormedRequestId } from "./Correlation.js"
 import { maxIdLength } from "./Ids.js"
 import { clipMessage, describeIssues } from "./Validation.js"
@@ -23,11 +23,11 @@ export const maxBodyBytes = 10_485_760
 /** The request id of the request being served: set by {@link withRequestId}, echoed in every error body. */
 export { currentRequestId } from "./Correlation.js"
 
-/** A request id in Voucherify's style: `v-` and 18 hex digits. */
 // A random per-process prefix and a counter: unique, unguessable enough for log correlation, and cheap — one
 // randomBytes call per request was 12% of the sandbox's CPU under load (profiled).
 const requestIdPrefix = randomBytes(4).toString("hex")
 let requestIdCounter = 0
+/** A request id in Voucherify's style: `v-` and 18 hex digits. */
 export const newRequestId = (): string => {
   requestIdCounter = (requestIdCounter + 1) % 0x10000000000
   return `v-${requestIdPrefix}${requestIdCounter.toString(16).padStart(10, "0")}`
@@ -69,11 +69,19 @@ export const jsonDeeperThan = (text: string, max: number): boolean => {
  */
 export const routerConfig = HttpRouter.setRouterConfig({ maxParamLength: 8 * maxIdLength })
 
-const json = (status: number, body: unknown) => HttpServerResponse.unsafeJson(body, { status })
-const boom = (status: number, error: string, message: string) => json(status, boomBody(status, error, message))
+/**
+ * An error as a response, for code that answers outside HttpApi's encoding (this middleware, the sandbox's
+ * gate): the body HttpApi would send for it.
+ */
+export const errorResponse = (error: ApiError): HttpServerResponse.HttpServerResponse =>
+  HttpServerResponse.unsafeJson({ ...error }, { status: error.code })
+
+/** A `{statusCode, error, message}` body (Voucherify's framework-level errors) as a response. */
+export const boomResponse = (status: number, error: string, message: string): HttpServerResponse.HttpServerResponse =>
+  HttpServerResponse.unsafeJson(boomBody(status, error, message), { status })
 
 const tooLarge = (limit: number) =>
-  boom(413, "Request Entity Too Large", `Payload content length greater than maximum allowed: ${limit}`)
+  boomResponse(413, "Request Entity Too Large", `Payload content length greater than maximum allowed: ${limit}`)
 
 // Which methods each API path answers, for 405 with Allow instead of a bare 404.
 const routes: Array<{ readonly method: string; readonly pattern: RegExp }> = []
@@ -95,9 +103,7 @@ export const voucherifyErrors =
   (app: HttpApp.Default): HttpApp.Default => {
     const limit = options.maxBodyBytes ?? maxBodyBytes
     const invalid = (details: string) =>
-      Effect.map(FiberRef.get(currentRequestId), (request_id) =>
-        json(400, { code: 400, key: "invalid_payload", message: "Invalid payload", details, request_id })
-      )
+      Effect.map(FiberRef.get(currentRequestId), (request_id) => errorResponse(invalidPayload(details, request_id)))
     // Middleware runs uninterruptibly (HttpApp.toHandled; only routes opt out) and the platform reads a body
     // uninterruptibly (it caches it), so a body that stops arriving is raced in an interruptible region and left
     // behind, not interrupted: the 408 goes out, and the read ends when the connection closes.
@@ -155,10 +161,12 @@ export const voucherifyErrors =
                 )
               }
               return allowed.length > 0
-                ? boom(405, "Method Not Allowed", `${error.request.method} is not supported by this endpoint`).pipe(
-                    HttpServerResponse.setHeader("allow", allowed.join(", "))
-                  )
-                : boom(404, "Not Found", "Not Found")
+                ? boomResponse(
+                    405,
+                    "Method Not Allowed",
+                    `${error.request.method} is not supported by this endpoint`
+                  ).pipe(HttpServerResponse.setHeader("allow", allowed.join(", ")))
+                : boomResponse(404, "Not Found", "Not Found")
             }
           }
           const defect = Cause.dieOption(cause)
@@ -170,7 +178,7 @@ export const voucherifyErrors =
             const inner = defect.value.cause
             return inner instanceof Error && inner.message === "maxBytes exceeded"
               ? tooLarge(limit)
-              : boom(400, "Bad Request", "Invalid request payload JSON format")
+              : boomResponse(400, "Bad Request", "Invalid request payload JSON format")
           }
           if (Option.isSome(defect)) {
             // A bug, not the client's fault: a 500 in Voucherify's shape with the request id, and one log line an
@@ -183,7 +191,7 @@ export const voucherifyErrors =
                 error: clipMessage(error instanceof Error ? `${error.name}: ${error.message}` : String(error))
               })
             )
-            return json(500, { code: 500, key: "internal_error", message: "Internal error", request_id })
+            return errorResponse(internalError({ request_id }))
           }
           return yield* Effect.failCause(cause)
         })
@@ -204,11 +212,11 @@ const readsJson = (headers: Headers.Headers): boolean => {
   return type === undefined || type.toLowerCase().includes("application/json")
 }
 
-const unsupportedType = boom(415, "Unsupported Media Type", "Send the request body as application/json")
+const unsupportedType = boomResponse(415, "Unsupported Media Type", "Send the request body as application/json")
 
 /** The client stopped sending its body: say so, and close the connection (what is left is not worth waiting for). */
 export const bodyTimeout = (ms: number) =>
-  json(408, boomBody(408, "Request Timeout", `the request body did not arrive within ${ms} ms`)).pipe(
+  boomResponse(408, "Request Timeout", `the request body did not arrive within ${ms} ms`).pipe(
     HttpServerResponse.setHeader("connection", "close")
   )
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { parseErrorBody } from "../src/ErrorBody.js"
+import { parseErrorBody } from "../src/ApiErrors.js"
 import { type CallContext, errorFromResponse } from "../src/ErrorMapping.js"
 import { retryAfterMs } from "../src/RetryAfter.js"
 

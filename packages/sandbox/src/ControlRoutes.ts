@@ -2,8 +2,8 @@ import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import { boomBody, unauthorized } from "@voucherify-webhooks/core/ApiErrors"
-import { currentRequestId } from "@voucherify-webhooks/core/ServerErrors"
+import { invalidPayload, unauthorized } from "@voucherify-webhooks/core/ApiErrors"
+import { boomResponse, currentRequestId, errorResponse } from "@voucherify-webhooks/core/ServerErrors"
 import { describeIssues, fieldIssues } from "@voucherify-webhooks/core/Validation"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -13,48 +13,15 @@ import * as Schema from "effect/Schema"
 import { makeCheck } from "./Auth.js"
 import { Controls } from "./Controls.js"
 import { Deliveries } from "./Deliveries.js"
-import type { SandboxError } from "./Errors.js"
+import { type SandboxError, toControlApiError } from "./Errors.js"
 import type { SandboxCredentials } from "./Options.js"
 import { State } from "./State.js"
 
 const json = (status: number, body: unknown) => HttpServerResponse.unsafeJson(body, { status })
 
-const statusOf: Record<SandboxError["reason"], number> = {
-  project_not_found: 404,
-  webhook_not_found: 404,
-  invalid: 400,
-  limit_exceeded: 400,
-  conflict: 409,
-  startup: 500,
-  timeout: 504
-}
-
-const keyOf: Record<SandboxError["reason"], string> = {
-  project_not_found: "not_found",
-  webhook_not_found: "not_found",
-  invalid: "invalid_payload",
-  limit_exceeded: "limit_exceeded",
-  conflict: "conflict",
-  startup: "internal_error",
-  timeout: "timeout"
-}
-
 /** Control API errors use Voucherify's error object too, so one parser reads both APIs. */
-const errorResponse = (e: SandboxError) =>
-  Effect.map(FiberRef.get(currentRequestId), (request_id) =>
-    json(statusOf[e.reason], {
-      code: statusOf[e.reason],
-      key: keyOf[e.reason],
-      message:
-        e.reason === "invalid"
-          ? "Invalid payload"
-          : e.reason.includes("not_found")
-            ? "Resource not found"
-            : "Limit exceeded",
-      details: e.message,
-      request_id
-    })
-  )
+const failure = (e: SandboxError) =>
+  Effect.map(FiberRef.get(currentRequestId), (request_id) => errorResponse(toControlApiError(e, request_id)))
 
 export const RateLimitBody = Schema.Struct({
   limit: Schema.Int.pipe(Schema.nonNegative()),
@@ -85,19 +52,11 @@ const body = <A, I>(schema: Schema.Schema<A, I, never>) => {
     const request_id = yield* FiberRef.get(currentRequestId)
     const raw = yield* Effect.either(request.json)
     if (Either.isLeft(raw)) {
-      return yield* Effect.fail<Failure>(json(400, boomBody(400, "Bad Request", "Invalid request payload JSON format")))
+      return yield* Effect.fail<Failure>(boomResponse(400, "Bad Request", "Invalid request payload JSON format"))
     }
     return yield* Either.match(decode(raw.right), {
       onLeft: (error) =>
-        Effect.fail<Failure>(
-          json(400, {
-            code: 400,
-            key: "invalid_payload",
-            message: "Invalid payload",
-            details: describeIssues(fieldIssues(error)),
-            request_id
-          })
-        ),
+        Effect.fail<Failure>(errorResponse(invalidPayload(describeIssues(fieldIssues(error)), request_id))),
       onRight: (a) => Effect.succeed(a)
     })
   })
@@ -121,11 +80,11 @@ export const controlRoutes = (credentials: SandboxCredentials) =>
         Effect.gen(function* () {
           const request = yield* HttpServerRequest.HttpServerRequest
           if (!check(request.headers["x-management-id"], request.headers["x-management-token"])) {
-            return json(401, unauthorized(yield* FiberRef.get(currentRequestId)))
+            return errorResponse(unauthorized(yield* FiberRef.get(currentRequestId)))
           }
           return yield* handler.pipe(
             Effect.map((result) => (HttpServerResponse.isServerResponse(result) ? result : json(200, result))),
-            Effect.catchAll((e) => (HttpServerResponse.isServerResponse(e) ? Effect.succeed(e) : errorResponse(e)))
+            Effect.catchAll((e) => (HttpServerResponse.isServerResponse(e) ? Effect.succeed(e) : failure(e)))
           )
         })
 

@@ -2,15 +2,14 @@ import * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
-import { currentRequestId } from "@voucherify-webhooks/core/ServerErrors"
+import { internalError, tooManyRequests } from "@voucherify-webhooks/core/ApiErrors"
+import { currentRequestId, errorResponse } from "@voucherify-webhooks/core/ServerErrors"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import { Controls } from "./Controls.js"
 import { malformedBody, pickFault } from "./Faults.js"
 import { rateLimitHeaders } from "./RateLimit.js"
-
-const json = (status: number, body: unknown) => HttpServerResponse.unsafeJson(body, { status })
 
 /**
  * Rate limit and injected faults for the management API (the control API is exempt, so a test can always turn
@@ -33,13 +32,13 @@ export const gate = Effect.map(
         )
         const request_id = yield* FiberRef.get(currentRequestId)
         if (!decision.allowed) {
-          return json(429, {
-            code: 429,
-            key: "too_many_requests",
-            message: "Too many requests hit the API too quickly.",
-            details: `The sandbox allows ${decision.limit} requests per ${controls.limiter.current.windowMs} ms; retry after ${headers["retry-after"]} s`,
-            request_id
-          })
+          return errorResponse(
+            tooManyRequests(
+              `The sandbox allows ${decision.limit} requests per ${controls.limiter.current.windowMs} ms; retry after ${headers["retry-after"]} s`,
+              request_id,
+              "Too many requests hit the API too quickly."
+            )
+          )
         }
         const faults = yield* controls.faults
         if (faults.latencyMs > 0) yield* Effect.sleep(Duration.millis(faults.latencyMs))
@@ -49,13 +48,13 @@ export const gate = Effect.map(
             NodeHttpServerRequest.toIncomingMessage(request).socket.destroy()
             return yield* Effect.interrupt
           case "error":
-            return json(500, {
-              code: 500,
-              key: "internal_error",
-              message: "Internal Server Error",
-              details: "Injected by the sandbox (PUT /sandbox/faults errorRate)",
-              request_id
-            })
+            return errorResponse(
+              internalError({
+                message: "Internal Server Error",
+                details: "Injected by the sandbox (PUT /sandbox/faults errorRate)",
+                request_id
+              })
+            )
           case "malformed":
             yield* HttpApp.appendPreResponseHandler((_request, response) =>
               Effect.succeed(

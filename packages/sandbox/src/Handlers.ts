@@ -1,6 +1,11 @@
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import { WebhooksApi } from "@voucherify-webhooks/core/Api"
-import { ApiBadRequest, ApiNotFound, ApiPaymentRequired } from "@voucherify-webhooks/core/ApiErrors"
+import {
+  type ApiBadRequest,
+  type ApiNotFound,
+  invalidPayload,
+  paymentRequired
+} from "@voucherify-webhooks/core/ApiErrors"
 import { unknownEvents } from "@voucherify-webhooks/core/EventType"
 import { currentRequestId } from "@voucherify-webhooks/core/ServerErrors"
 import { describeIssues } from "@voucherify-webhooks/core/Validation"
@@ -8,7 +13,7 @@ import { Webhook } from "@voucherify-webhooks/core/Webhook"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import { Controls } from "./Controls.js"
-import type { SandboxError } from "./Errors.js"
+import { isNotFound, isRefused, type SandboxError, toApiError } from "./Errors.js"
 import { State, type WebhookInput, type WebhookRecord } from "./State.js"
 
 const requestId = FiberRef.get(currentRequestId)
@@ -28,40 +33,13 @@ const toWebhook = (r: WebhookRecord) =>
     { disableValidation: true }
   )
 
-/** The two documented 404 bodies: a missing project has no key or resource fields, a missing webhook has both. */
+/** A missing project or webhook → Voucherify's 404 (its two documented bodies); anything else is a bug here. */
 const notFound = (e: SandboxError) =>
-  Effect.flatMap(requestId, (request_id) => {
-    switch (e.reason) {
-      case "project_not_found":
-        return Effect.fail(new ApiNotFound({ message: "Resource not found", details: e.message, request_id }))
-      case "webhook_not_found": {
-        const resource_id = e.message.replace(/^Cannot find webhook with id /, "")
-        return Effect.fail(
-          new ApiNotFound({
-            key: "not_found",
-            message: "Resource not found",
-            details: e.message,
-            request_id,
-            resource_id,
-            resource_type: "webhook"
-          })
-        )
-      }
-      default:
-        return Effect.die(e)
-    }
-  })
+  isNotFound(e) ? Effect.flatMap(requestId, (id) => Effect.fail(toApiError(e, id))) : Effect.die(e)
 
+/** 404 as above, or a refused write (invalid, over a limit) → 400. */
 const badRequestOrNotFound = (e: SandboxError): Effect.Effect<never, ApiBadRequest | ApiNotFound> =>
-  e.reason === "project_not_found" || e.reason === "webhook_not_found"
-    ? notFound(e)
-    : Effect.flatMap(requestId, (request_id) =>
-        Effect.fail(
-          e.reason === "limit_exceeded"
-            ? new ApiBadRequest({ key: "limit_exceeded", message: "Limit exceeded", details: e.message, request_id })
-            : new ApiBadRequest({ key: "invalid_payload", message: "Invalid payload", details: e.message, request_id })
-        )
-      )
+  isRefused(e) ? Effect.flatMap(requestId, (id) => Effect.fail(toApiError(e, id))) : notFound(e)
 
 // Core's API takes any well-formed event name (in a list already bounded in length); the real API enforces an
 // enum, so the sandbox does too, with core's hints for the first few unknown names.
@@ -71,12 +49,10 @@ const knownEvents = (input: WebhookInput) => {
     ? Effect.succeed(input)
     : Effect.flatMap(requestId, (request_id) =>
         Effect.fail(
-          new ApiBadRequest({
-            key: "invalid_payload",
-            message: "Invalid payload",
-            details: describeIssues(unknown.map((u) => ({ path: `events.${u.index}`, message: u.message }))),
+          invalidPayload(
+            describeIssues(unknown.map((u) => ({ path: `events.${u.index}`, message: u.message }))),
             request_id
-          })
+          )
         )
       )
 }
@@ -91,16 +67,7 @@ export const WebhooksLive = HttpApiBuilder.group(WebhooksApi, "webhooks", (handl
     const plan = Effect.flatMap(controls.plan, (p) =>
       p.managementApi
         ? Effect.void
-        : Effect.flatMap(requestId, (request_id) =>
-            Effect.fail(
-              new ApiPaymentRequired({
-                message: "Payment required",
-                details: "Your current plan does not include a feature required to perform this operation.",
-                key: "missing_required_feature",
-                request_id
-              })
-            )
-          )
+        : Effect.flatMap(requestId, (request_id) => Effect.fail(paymentRequired(request_id)))
     )
 
     return handlers

@@ -58,9 +58,9 @@ interface Project {
 }
 
 const projectNotFound = (id: string) =>
-  new SandboxError({ reason: "project_not_found", message: `Cannot find project with id ${id}` })
+  new SandboxError({ reason: "project_not_found", message: `Cannot find project with id ${id}`, resourceId: id })
 const webhookNotFound = (id: string) =>
-  new SandboxError({ reason: "webhook_not_found", message: `Cannot find webhook with id ${id}` })
+  new SandboxError({ reason: "webhook_not_found", message: `Cannot find webhook with id ${id}`, resourceId: id })
 
 export const validProjectId = (id: string): boolean => projectIdPattern.test(id) && id.length <= 64
 

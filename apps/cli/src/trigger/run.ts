@@ -1,7 +1,7 @@
+import { parseErrorBody } from "@voucherify-webhooks/core/ApiErrors"
 import { webhooksConfig } from "@voucherify-webhooks/core/Config"
 import type { DeliveryPayload } from "@voucherify-webhooks/core/Delivery"
 import { deliveryFixtures } from "@voucherify-webhooks/core/DeliveryFixtures"
-import { parseErrorBody } from "@voucherify-webhooks/core/ErrorBody"
 import { AuthError, NotFoundError } from "@voucherify-webhooks/core/Errors"
 import {
   eventNamePattern,
