@@ -19,6 +19,7 @@ import {
   ApiUnauthorized
 } from "./ApiErrors.js"
 import { ProjectId, WebhookId } from "./Ids.js"
+import { type RouteName, routes } from "./Routes.js"
 import { Webhook, WebhookCreateAnyEvent, WebhookList } from "./Webhook.js"
 
 /** Who made the request, once ManagementAuth let it in. */
@@ -89,8 +90,9 @@ const requireBothHeaders = (input: Record<string, unknown>): Record<string, unkn
 
 const ProjectPath = Schema.Struct({ projectId: ProjectId })
 const WebhookPath = Schema.Struct({ projectId: ProjectId, webhookId: WebhookId })
-const collection = "/management/v1/projects/:projectId/webhooks"
-const item = `${collection}/:webhookId`
+// Methods and paths come from the route table, the one place every app reads them from.
+const endpoint = <const Name extends RouteName>(name: Name) =>
+  HttpApiEndpoint.make(routes[name].method)(name, routes[name].path)
 
 /**
  * What a server accepts. Servers take any well-formed event name here and apply their own rule on unknown
@@ -102,24 +104,17 @@ export const WebhookBody = WebhookCreateAnyEvent
 /** The five webhook operations at Voucherify's paths, statuses and body shapes. */
 export class WebhooksGroup extends HttpApiGroup.make("webhooks")
   .add(
-    HttpApiEndpoint.post("create", collection)
+    endpoint("create")
       .setPath(ProjectPath)
       .setPayload(WebhookBody)
       .addSuccess(Webhook) // 200, as Voucherify answers (not 201)
       .addError(ApiBadRequest)
       .annotate(OpenApi.Summary, "Create Webhook")
   )
+  .add(endpoint("list").setPath(ProjectPath).addSuccess(WebhookList).annotate(OpenApi.Summary, "List Webhooks"))
+  .add(endpoint("get").setPath(WebhookPath).addSuccess(Webhook).annotate(OpenApi.Summary, "Get Webhook"))
   .add(
-    HttpApiEndpoint.get("list", collection)
-      .setPath(ProjectPath)
-      .addSuccess(WebhookList)
-      .annotate(OpenApi.Summary, "List Webhooks")
-  )
-  .add(
-    HttpApiEndpoint.get("get", item).setPath(WebhookPath).addSuccess(Webhook).annotate(OpenApi.Summary, "Get Webhook")
-  )
-  .add(
-    HttpApiEndpoint.put("update", item)
+    endpoint("update")
       .setPath(WebhookPath)
       .setPayload(WebhookBody)
       .addSuccess(Webhook)
@@ -128,7 +123,7 @@ export class WebhooksGroup extends HttpApiGroup.make("webhooks")
       .annotate(OpenApi.Description, "A full replace: send target_url, events and active.")
   )
   .add(
-    HttpApiEndpoint.del("delete", item)
+    endpoint("delete")
       .setPath(WebhookPath)
       .addSuccess(HttpApiSchema.NoContent) // 204, no body
       .annotate(OpenApi.Summary, "Delete Webhook")

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto"
 import type * as Headers from "@effect/platform/Headers"
-import * as HttpApi from "@effect/platform/HttpApi"
 import * as HttpApiError from "@effect/platform/HttpApiError"
 import * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpRouter from "@effect/platform/HttpRouter"
@@ -11,10 +10,10 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
-import { WebhooksApi } from "./Api.js"
 import { type ApiError, boomBody, internalError, invalidPayload } from "./ApiErrors.js"
 import { currentRequestId, wellFormedRequestId } from "./Correlation.js"
 import { maxIdLength } from "./Ids.js"
+import { methodsAt } from "./Routes.js"
 import { clipMessage, describeIssues } from "./Validation.js"
 
 /** Voucherify's documented body limit (10 MB). */
@@ -83,17 +82,8 @@ export const boomResponse = (status: number, error: string, message: string): Ht
 const tooLarge = (limit: number) =>
   boomResponse(413, "Request Entity Too Large", `Payload content length greater than maximum allowed: ${limit}`)
 
-// Which methods each API path answers, for 405 with Allow instead of a bare 404.
-const routes: Array<{ readonly method: string; readonly pattern: RegExp }> = []
-HttpApi.reflect(WebhooksApi, {
-  onGroup: () => {},
-  onEndpoint: ({ endpoint }) => {
-    routes.push({ method: endpoint.method, pattern: new RegExp(`^${endpoint.path.replace(/:[^/]+/g, "[^/]+")}$`) })
-  }
-})
-
 /**
- * Framework failures in Voucherify's shapes, for any server implementing {@link WebhooksApi}: malformed JSON →
+ * Framework failures in Voucherify's shapes, for any server implementing `WebhooksApi`: malformed JSON →
  * 400 `{statusCode,error,message}`; a payload or path that fails the schema → 400 `invalid_payload` naming each
  * field; a body over the limit → 413; unknown route → 404; known path, wrong method → 405 with `Allow`. Install
  * with `HttpApiBuilder.middleware`: it runs before HttpApi encodes errors, so it sees them raw.
@@ -153,7 +143,7 @@ export const voucherifyErrors =
             if (HttpServerError.isServerError(error) && error._tag === "RouteNotFound") {
               // Not `new URL(url, base)`: a path such as "//" parses as a host and throws.
               const path = error.request.url.split("?", 1)[0] ?? ""
-              const allowed = routes.filter((r) => r.pattern.test(path)).map((r) => r.method)
+              const allowed = methodsAt(path)
               // An API path and method the router still did not take: a segment it cannot decode.
               if (allowed.includes(error.request.method)) {
                 return yield* invalid(

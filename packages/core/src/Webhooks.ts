@@ -18,7 +18,8 @@ import { WebhooksConfig } from "./Config.js"
 import { currentRequestId, currentTraceContext, type TraceContext } from "./Correlation.js"
 import { type CallContext, errorFromResponse, isMutation, mayHaveBeenAppliedAdvice } from "./ErrorMapping.js"
 import { AuthError, HttpError, RateLimitError, type WebhooksError } from "./Errors.js"
-import { ProjectId, pathSegment, WebhookId } from "./Ids.js"
+import { ProjectId, WebhookId } from "./Ids.js"
+import { pathOf } from "./Routes.js"
 import { describeIssues, fieldIssues, validate } from "./Validation.js"
 import { userAgent } from "./Version.js"
 import {
@@ -160,6 +161,12 @@ const gaveUp = (error: WebhooksError, deadline: Deadline, attempts: number, elap
  * GET/PUT/DELETE are retried on transport errors, 5xx and 429; POST only when it provably never reached
  * the server (connection refused) or on 429, since Voucherify has no idempotency key and a retry could
  * create a duplicate webhook.
+ *
+ * Not `HttpApiClient.make(WebhooksApi)`: that client decodes an answer into the declared success or error schema
+ * and gives nothing else, while this one needs the raw status, the headers (Retry-After, X-Rate-Limit-Retry) and
+ * both of Voucherify's error-body shapes (its error object and the `{statusCode, error}` one, which the API
+ * definition does not declare) to build the typed errors above — and must read a 2xx body it cannot decode without
+ * losing the fact that a change was applied. Paths come from the same route table as `WebhooksApi` (Routes.ts).
  */
 export class Webhooks extends Effect.Service<Webhooks>()("@voucherify-webhooks/core/Webhooks", {
   effect: Effect.gen(function* () {
@@ -326,15 +333,15 @@ export class Webhooks extends Effect.Service<Webhooks>()("@voucherify-webhooks/c
     // ~2 % of the proxy's CPU), never the caller's.
     const span = (name: string, attributes: Record<string, string>) =>
       Effect.withSpan(`Webhooks.${name}`, { attributes, captureStackTrace: false })
-    const collection = (project: string) => `/management/v1/projects/${pathSegment(project)}/webhooks`
-    const item = (project: string, id: string) => `${collection(project)}/${pathSegment(id)}`
 
     const create = (project: string, body: typeof WebhookCreate.Encoded, options?: RequestOptions) =>
       Effect.gen(function* () {
         const pid = yield* projectId(project)
         const valid = yield* (options?.allowUnknownEvents ? createBodyAnyEvent : createBody)(body)
         const ctx: CallContext = { operation: "create", projectId: pid }
-        const request = HttpClientRequest.post(collection(pid)).pipe(HttpClientRequest.bodyUnsafeJson(valid))
+        const request = HttpClientRequest.post(pathOf("create", { projectId: pid })).pipe(
+          HttpClientRequest.bodyUnsafeJson(valid)
+        )
         return yield* send(request, ctx, "once-sent").pipe(Effect.flatMap(decodeBody(Webhook, ctx)))
       }).pipe(span("create", { projectId: project }))
 
@@ -342,7 +349,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@voucherify-webhooks/c
       Effect.gen(function* () {
         const pid = yield* projectId(project)
         const ctx: CallContext = { operation: "list", projectId: pid }
-        return yield* send(HttpClientRequest.get(collection(pid)), ctx, "idempotent").pipe(
+        return yield* send(HttpClientRequest.get(pathOf("list", { projectId: pid })), ctx, "idempotent").pipe(
           Effect.flatMap(decodeBody(WebhookList, ctx))
         )
       }).pipe(span("list", { projectId: project }))
@@ -352,9 +359,11 @@ export class Webhooks extends Effect.Service<Webhooks>()("@voucherify-webhooks/c
         const pid = yield* projectId(project)
         const wid = yield* webhookId(id)
         const ctx: CallContext = { operation: "get", projectId: pid, webhookId: wid }
-        return yield* send(HttpClientRequest.get(item(pid, wid)), ctx, "idempotent").pipe(
-          Effect.flatMap(decodeBody(Webhook, ctx))
-        )
+        return yield* send(
+          HttpClientRequest.get(pathOf("get", { projectId: pid, webhookId: wid })),
+          ctx,
+          "idempotent"
+        ).pipe(Effect.flatMap(decodeBody(Webhook, ctx)))
       }).pipe(span("get", { projectId: project, webhookId: id }))
 
     const update = (project: string, id: string, body: typeof WebhookUpdate.Encoded, options?: RequestOptions) =>
@@ -363,7 +372,9 @@ export class Webhooks extends Effect.Service<Webhooks>()("@voucherify-webhooks/c
         const wid = yield* webhookId(id)
         const valid = yield* (options?.allowUnknownEvents ? updateBodyAnyEvent : updateBody)(body)
         const ctx: CallContext = { operation: "update", projectId: pid, webhookId: wid }
-        const request = HttpClientRequest.put(item(pid, wid)).pipe(HttpClientRequest.bodyUnsafeJson(valid))
+        const request = HttpClientRequest.put(pathOf("update", { projectId: pid, webhookId: wid })).pipe(
+          HttpClientRequest.bodyUnsafeJson(valid)
+        )
         return yield* send(request, ctx, "idempotent").pipe(Effect.flatMap(decodeBody(Webhook, ctx)))
       }).pipe(span("update", { projectId: project, webhookId: id }))
 
@@ -372,7 +383,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@voucherify-webhooks/c
         const pid = yield* projectId(project)
         const wid = yield* webhookId(id)
         const ctx: CallContext = { operation: "delete", projectId: pid, webhookId: wid }
-        yield* send(HttpClientRequest.del(item(pid, wid)), ctx, "idempotent")
+        yield* send(HttpClientRequest.del(pathOf("delete", { projectId: pid, webhookId: wid })), ctx, "idempotent")
       }).pipe(span("delete", { projectId: project, webhookId: id }))
 
     return { create, list, get, update, delete: remove } as const

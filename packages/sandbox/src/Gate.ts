@@ -3,6 +3,7 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import { internalError, tooManyRequests } from "@voucherify-webhooks/core/ApiErrors"
+import { managementPrefix } from "@voucherify-webhooks/core/Routes"
 import { currentRequestId, errorResponse } from "@voucherify-webhooks/core/ServerErrors"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -22,7 +23,7 @@ export const gate = Effect.map(
     (app: HttpApp.Default): HttpApp.Default =>
       Effect.gen(function* () {
         const request = yield* HttpServerRequest.HttpServerRequest
-        if (!request.url.startsWith("/management/")) return yield* app
+        if (!request.url.startsWith(managementPrefix)) return yield* app
         controls.countRequest()
         const now = Date.now()
         const decision = controls.limiter.take(now)

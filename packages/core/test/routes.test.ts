@@ -1,0 +1,31 @@
+import * as HttpApi from "@effect/platform/HttpApi"
+import { describe, expect, it } from "vitest"
+import { WebhooksApi } from "../src/Api.js"
+import { methodsAt, pathOf, routeOf, routes } from "../src/Routes.js"
+
+describe("the route table", () => {
+  it("is exactly what WebhooksApi declares: every endpoint, its method and path, nothing else", () => {
+    const declared: Array<{ name: string; method: string; path: string }> = []
+    HttpApi.reflect(WebhooksApi, {
+      onGroup: () => {},
+      onEndpoint: ({ endpoint }) => declared.push({ name: endpoint.name, method: endpoint.method, path: endpoint.path })
+    })
+    expect(declared).toEqual(Object.entries(routes).map(([name, r]) => ({ name, method: r.method, path: r.path })))
+  })
+
+  it("builds paths with each id percent-encoded", () => {
+    expect(pathOf("list", { projectId: "proj_1" })).toBe("/management/v1/projects/proj_1/webhooks")
+    expect(pathOf("delete", { projectId: "proj 1", webhookId: "wh_%?#" })).toBe(
+      "/management/v1/projects/proj%201/webhooks/wh_%25%3F%23"
+    )
+  })
+
+  it("names the endpoint of a request, and the methods a path answers", () => {
+    expect(routeOf("PUT", "/management/v1/projects/p/webhooks/w")).toBe("update")
+    expect(routeOf("POST", "/management/v1/projects/p/webhooks")).toBe("create")
+    expect(routeOf("PATCH", "/management/v1/projects/p/webhooks/w")).toBeUndefined()
+    expect(routeOf("GET", "/management/v1/projects/p/webhooks/w/x")).toBeUndefined()
+    expect(methodsAt("/management/v1/projects/p/webhooks/w")).toEqual(["GET", "PUT", "DELETE"])
+    expect(methodsAt("/elsewhere")).toEqual([])
+  })
+})
