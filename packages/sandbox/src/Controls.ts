@@ -1,19 +1,17 @@
+import { describeIssues, fieldIssues } from "@voucherify-webhooks/core/Validation"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import {
+  type ControlSettings,
+  FaultSettings,
+  type FaultsPatch,
+  type PlanSettings,
+  RateLimitSettings
+} from "./ControlApi.js"
 import { SandboxError } from "./Errors.js"
-import { type FaultSettings, noFaults } from "./Faults.js"
-import { defaultRateLimit, FixedWindow, type RateLimitSettings } from "./RateLimit.js"
-
-export interface PlanSettings {
-  /** False answers every management API call with 402 missing_required_feature, as on a non-Enterprise plan. */
-  readonly managementApi: boolean
-}
-
-export interface ControlSettings {
-  readonly rateLimit: RateLimitSettings
-  readonly plan: PlanSettings
-  readonly faults: FaultSettings
-}
+import { noFaults } from "./Faults.js"
+import { defaultRateLimit, FixedWindow } from "./RateLimit.js"
 
 export interface ControlsShape {
   readonly settings: Effect.Effect<ControlSettings>
@@ -25,25 +23,24 @@ export interface ControlsShape {
   readonly countRequest: () => void
   readonly setRateLimit: (settings: RateLimitSettings) => Effect.Effect<RateLimitSettings, SandboxError>
   readonly setPlan: (plan: PlanSettings) => Effect.Effect<PlanSettings>
-  readonly setFaults: (faults: Partial<FaultSettings>) => Effect.Effect<FaultSettings, SandboxError>
+  readonly setFaults: (faults: FaultsPatch) => Effect.Effect<FaultSettings, SandboxError>
   readonly reset: Effect.Effect<void>
 }
 
 /** The knobs the control API turns: rate limit, plan, faults. */
 export class Controls extends Context.Tag("@voucherify-webhooks/sandbox/Controls")<Controls, ControlsShape>() {}
 
-const invalid = (message: string) => new SandboxError({ reason: "invalid", message })
-
-const share = (name: string, v: number) =>
-  Number.isFinite(v) && v >= 0 && v <= 1 ? undefined : `${name} must be a share between 0 and 1, got ${v}`
-
-export const validateFaults = (f: FaultSettings): string | undefined =>
-  (Number.isFinite(f.latencyMs) && f.latencyMs >= 0 && f.latencyMs <= 60_000
-    ? undefined
-    : `latencyMs must be between 0 and 60000, got ${f.latencyMs}`) ??
-  share("errorRate", f.errorRate) ??
-  share("dropRate", f.dropRate) ??
-  share("malformedRate", f.malformedRate)
+// The same schemas the control API decodes its bodies with: one rule, whether a setting comes over HTTP or from
+// the in-process service (tests, provider states).
+const checked =
+  <A, I>(schema: Schema.Schema<A, I>) =>
+  (value: A): Effect.Effect<A, SandboxError> =>
+    Effect.mapError(
+      Schema.validate(schema, { errors: "all" })(value),
+      (e) => new SandboxError({ reason: "invalid", message: describeIssues(fieldIssues(e)) })
+    )
+const checkRateLimit = checked(RateLimitSettings)
+const checkFaults = checked(FaultSettings)
 
 export const makeControls = Effect.sync((): ControlsShape => {
   let plan: PlanSettings = { managementApi: true }
@@ -60,14 +57,9 @@ export const makeControls = Effect.sync((): ControlsShape => {
       requests++
     },
     setRateLimit: (s) =>
-      Effect.suspend(() => {
-        if (!Number.isInteger(s.limit) || s.limit < 0)
-          return Effect.fail(invalid(`limit must be an integer >= 0, got ${s.limit}`))
-        if (!Number.isInteger(s.windowMs) || s.windowMs < 1 || s.windowMs > 86_400_000) {
-          return Effect.fail(invalid(`windowMs must be an integer between 1 and 86400000, got ${s.windowMs}`))
-        }
-        limiter.configure({ limit: s.limit, windowMs: s.windowMs })
-        return Effect.succeed(limiter.current)
+      Effect.map(checkRateLimit({ limit: s.limit, windowMs: s.windowMs }), (valid) => {
+        limiter.configure(valid)
+        return limiter.current
       }),
     setPlan: (p) =>
       Effect.sync(() => {
@@ -75,13 +67,13 @@ export const makeControls = Effect.sync((): ControlsShape => {
         return plan
       }),
     setFaults: (f) =>
-      Effect.suspend(() => {
-        const next = { ...faults, ...f }
-        const problem = validateFaults(next)
-        if (problem) return Effect.fail(invalid(problem))
-        faults = next
-        return Effect.succeed(faults)
-      }),
+      Effect.map(
+        Effect.suspend(() => checkFaults({ ...faults, ...f })),
+        (next) => {
+          faults = next
+          return faults
+        }
+      ),
     reset: Effect.sync(() => {
       plan = { managementApi: true }
       faults = noFaults

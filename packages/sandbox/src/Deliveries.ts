@@ -1,6 +1,5 @@
 import * as http from "node:http"
 import * as https from "node:https"
-import type { DeliveryPayload } from "@voucherify-webhooks/core/Delivery"
 import { isKnownEventType, unknownEvent } from "@voucherify-webhooks/core/EventType"
 import { deliveryEnvelope, eventId, fixtureData } from "@voucherify-webhooks/core/MakeDelivery"
 import { newRequestId } from "@voucherify-webhooks/core/ServerErrors"
@@ -11,6 +10,7 @@ import * as Effect from "effect/Effect"
 import * as FiberSet from "effect/FiberSet"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
+import type { DeliveryAttempt, DeliveryRecord, RaisedEvent } from "./ControlApi.js"
 import { SandboxError } from "./Errors.js"
 import { State } from "./State.js"
 
@@ -19,47 +19,6 @@ export const retryScheduleMinutes: ReadonlyArray<number> = [1, 2, 4, 8, 16, 32, 
 
 /** Delivery records kept (oldest dropped first) and deliveries in flight at once. */
 export const deliveryLimits = { records: 10_000, pending: 10_000, dataBytes: 32 * 1024 } as const
-
-export interface DeliveryAttempt {
-  readonly attempt: number
-  readonly at: string
-  /** The receiver's HTTP status, when it answered. */
-  readonly status?: number
-  /** Why the attempt failed: a non-2xx status, a timeout or a transport error. */
-  readonly error?: string
-  readonly duration_ms: number
-}
-
-export type DeliveryStatus = "pending" | "succeeded" | "failed" | "canceled"
-
-export interface DeliveryRecord {
-  readonly id: string
-  readonly project_id: string
-  readonly webhook_id: string
-  readonly target_url: string
-  readonly type: string
-  readonly event_id: string
-  readonly created_at: string
-  readonly status: DeliveryStatus
-  readonly attempts: ReadonlyArray<DeliveryAttempt>
-  /** When the next retry is due, while pending. */
-  readonly next_attempt_at?: string
-  /** Set when the last failure switched the webhook to active:false. */
-  readonly webhook_deactivated?: boolean
-  readonly payload: DeliveryPayload
-}
-
-export interface RaisedEvent {
-  readonly event: {
-    readonly id: string
-    readonly type: string
-    readonly project_id: string
-    readonly created_at: string
-    readonly group_id: string
-  }
-  /** One delivery per active webhook of the project subscribed to the type. */
-  readonly deliveries: ReadonlyArray<{ readonly id: string; readonly webhook_id: string; readonly target_url: string }>
-}
 
 export interface DeliveriesShape {
   readonly raise: (

@@ -1,6 +1,6 @@
 import {
   type ApiBadRequest,
-  type ApiError,
+  type ApiInternalError,
   type ApiNotFound,
   internalError,
   invalidPayload,
@@ -31,6 +31,9 @@ export class SandboxError extends Schema.TaggedError<SandboxError>()("SandboxErr
   code: Schema.optional(Schema.String)
 }) {}
 
+/** The wire errors a sandbox error becomes. */
+export type SandboxApiError = ApiBadRequest | ApiNotFound | ApiInternalError
+
 type NotFound = SandboxError & { readonly reason: "project_not_found" | "webhook_not_found" }
 type Refused = SandboxError & { readonly reason: "invalid" | "limit_exceeded" }
 
@@ -44,8 +47,8 @@ export const isRefused = (e: SandboxError): e is Refused => e.reason === "invali
 /** Voucherify's error object for a sandbox error, as both the management and the control API answer it. */
 export function toApiError(e: NotFound, request_id?: string): ApiNotFound
 export function toApiError(e: Refused, request_id?: string): ApiBadRequest
-export function toApiError(e: SandboxError, request_id?: string): ApiError
-export function toApiError(e: SandboxError, request_id?: string): ApiError {
+export function toApiError(e: SandboxError, request_id?: string): SandboxApiError
+export function toApiError(e: SandboxError, request_id?: string): SandboxApiError {
   switch (e.reason) {
     case "project_not_found":
       return projectNotFound(e.message, request_id)
@@ -65,7 +68,7 @@ export function toApiError(e: SandboxError, request_id?: string): ApiError {
  * The same for the control API, which is the sandbox's own: its 404 always names what is missing (`not_found`,
  * `resource_id`, `resource_type`), where the management API copies Voucherify's bare body for a missing project.
  */
-export const toControlApiError = (e: SandboxError, request_id?: string): ApiError =>
+export const toControlApiError = (e: SandboxError, request_id?: string): SandboxApiError =>
   isNotFound(e)
     ? resourceNotFound(
         e.message,

@@ -1,14 +1,4 @@
-/** Shares are between 0 and 1; each request rolls once per kind of fault. */
-export interface FaultSettings {
-  /** Added before every management API answer. */
-  readonly latencyMs: number
-  /** Share of requests answered 500. */
-  readonly errorRate: number
-  /** Share of requests whose connection is destroyed without an answer. */
-  readonly dropRate: number
-  /** Share of 200 answers whose body is cut short (not JSON). */
-  readonly malformedRate: number
-}
+import type { FaultSettings } from "./ControlApi.js"
 
 export const noFaults: FaultSettings = { latencyMs: 0, errorRate: 0, dropRate: 0, malformedRate: 0 }
 

@@ -1,5 +1,4 @@
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
-import { WebhooksApi } from "@voucherify-webhooks/core/Api"
 import {
   type ApiBadRequest,
   type ApiNotFound,
@@ -12,6 +11,7 @@ import { describeIssues } from "@voucherify-webhooks/core/Validation"
 import { Webhook } from "@voucherify-webhooks/core/Webhook"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
+import { SandboxApi } from "./ControlApi.js"
 import { Controls } from "./Controls.js"
 import { isNotFound, isRefused, type SandboxError, toApiError } from "./Errors.js"
 import { State, type WebhookInput, type WebhookRecord } from "./State.js"
@@ -58,7 +58,7 @@ const knownEvents = (input: WebhookInput) => {
 }
 
 /** Core's webhook endpoints over the sandbox's in-memory state. */
-export const WebhooksLive = HttpApiBuilder.group(WebhooksApi, "webhooks", (handlers) =>
+export const WebhooksLive = HttpApiBuilder.group(SandboxApi, "webhooks", (handlers) =>
   Effect.gen(function* () {
     const state = yield* State
     const controls = yield* Controls

@@ -1,8 +1,4 @@
-/** `limit` requests per `windowMs`; a limit of 0 turns limiting off. */
-export interface RateLimitSettings {
-  readonly limit: number
-  readonly windowMs: number
-}
+import type { RateLimitSettings } from "./ControlApi.js"
 
 /** Voucherify's Organization plan: 2,000 requests a minute. */
 export const defaultRateLimit: RateLimitSettings = { limit: 2_000, windowMs: 60_000 }

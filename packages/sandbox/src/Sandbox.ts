@@ -4,23 +4,37 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import { type ControlSettings, Controls, type PlanSettings } from "./Controls.js"
-import { Deliveries, type DeliveryRecord, type RaisedEvent } from "./Deliveries.js"
+import type {
+  ControlSettings,
+  DeliveryRecord,
+  FaultSettings,
+  PlanSettings,
+  ProjectInfo,
+  RaisedEvent,
+  RateLimitSettings
+} from "./ControlApi.js"
+import { Controls } from "./Controls.js"
+import { Deliveries } from "./Deliveries.js"
 import { SandboxError } from "./Errors.js"
-import type { FaultSettings } from "./Faults.js"
 import { type ResolvedOptions, resolveOptions, type SandboxCredentials, type SandboxOptions } from "./Options.js"
-import type { RateLimitSettings } from "./RateLimit.js"
 import { sandboxLayer } from "./Server.js"
-import { type ProjectInfo, State, type WebhookInput, type WebhookRecord } from "./State.js"
+import { State, type WebhookInput, type WebhookRecord } from "./State.js"
 
-export type { ControlSettings, PlanSettings } from "./Controls.js"
-export type { DeliveryAttempt, DeliveryRecord, DeliveryStatus, RaisedEvent } from "./Deliveries.js"
+export type {
+  ControlSettings,
+  DeliveryAttempt,
+  DeliveryRecord,
+  DeliveryStatus,
+  FaultSettings,
+  PlanSettings,
+  ProjectInfo,
+  RaisedEvent,
+  RateLimitSettings
+} from "./ControlApi.js"
 export { retryScheduleMinutes } from "./Deliveries.js"
 export { SandboxError } from "./Errors.js"
-export type { FaultSettings } from "./Faults.js"
 export { defaultProject, demoCredentials, type SandboxCredentials, type SandboxOptions } from "./Options.js"
-export type { RateLimitSettings } from "./RateLimit.js"
-export type { ProjectInfo, WebhookInput, WebhookRecord } from "./State.js"
+export type { WebhookInput, WebhookRecord } from "./State.js"
 
 /** A running sandbox: where it listens, its credentials, and the operations its control API offers. */
 export class Sandbox extends Context.Tag("@voucherify-webhooks/sandbox/Sandbox")<

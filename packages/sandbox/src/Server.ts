@@ -2,13 +2,13 @@ import { createServer, type Server } from "node:http"
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { WebhooksApi } from "@voucherify-webhooks/core/Api"
 import { answerBeforeBodyEnds } from "@voucherify-webhooks/core/NodeServer"
 import { routerConfig, voucherifyErrors, withRequestId } from "@voucherify-webhooks/core/ServerErrors"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { managementAuthLayer } from "./Auth.js"
-import { controlRoutes } from "./ControlRoutes.js"
+import { SandboxApi } from "./ControlApi.js"
+import { controlLayer } from "./ControlHandlers.js"
 import { Controls, makeControls } from "./Controls.js"
 import { Deliveries, makeDeliveries } from "./Deliveries.js"
 import { gate } from "./Gate.js"
@@ -49,7 +49,7 @@ const servicesLayer = (options: ResolvedOptions) => {
   return Layer.mergeAll(StateLive, Layer.effect(Controls, makeControls), DeliveriesLive)
 }
 
-/** Core's WebhooksApi with core's error middleware and request ids, plus the control API, on a node server. */
+/** Core's WebhooksApi plus the control API (SandboxApi), with core's error middleware and request ids, on a node server. */
 const httpLayer = (options: ResolvedOptions) =>
   Layer.unwrapEffect(
     Effect.map(Controls, (controls) => {
@@ -65,12 +65,12 @@ const httpLayer = (options: ResolvedOptions) =>
           rateLimitHeaders({ ...controls.limiter.peek(now), allowed: true }, now)
         )
       }
-      const api = HttpApiBuilder.api(WebhooksApi).pipe(
+      const api = HttpApiBuilder.api(SandboxApi).pipe(
         Layer.provide(WebhooksLive),
+        Layer.provide(controlLayer(options.credentials)),
         Layer.provide(managementAuthLayer(options.credentials))
       )
       return HttpApiBuilder.serve((app) => withRequestId(app, withRateLimitHeaders)).pipe(
-        Layer.provide(controlRoutes(options.credentials)),
         Layer.provide(HttpApiBuilder.middleware(gate)),
         Layer.provide(HttpApiBuilder.middleware(voucherifyErrors())),
         Layer.provide(api),

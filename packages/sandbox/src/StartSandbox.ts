@@ -7,21 +7,33 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
-import type { ControlSettings, PlanSettings } from "./Controls.js"
-import type { DeliveryRecord, DeliveryStatus, RaisedEvent } from "./Deliveries.js"
+import type {
+  ControlSettings,
+  DeliveryRecord,
+  DeliveryStatus,
+  FaultSettings,
+  PlanSettings,
+  ProjectInfo,
+  RaisedEvent,
+  RateLimitSettings
+} from "./ControlApi.js"
 import { SandboxError } from "./Errors.js"
-import type { FaultSettings } from "./Faults.js"
 import { defaultProject } from "./Options.js"
-import type { RateLimitSettings } from "./RateLimit.js"
 import { layer, Sandbox } from "./Sandbox.js"
-import type { ProjectInfo, WebhookInput, WebhookRecord } from "./State.js"
+import type { WebhookInput, WebhookRecord } from "./State.js"
 
-export type { ControlSettings, PlanSettings } from "./Controls.js"
-export type { DeliveryAttempt, DeliveryStatus, RaisedEvent } from "./Deliveries.js"
+export type {
+  ControlSettings,
+  DeliveryAttempt,
+  DeliveryStatus,
+  FaultSettings,
+  PlanSettings,
+  ProjectInfo,
+  RaisedEvent,
+  RateLimitSettings
+} from "./ControlApi.js"
 export { SandboxError } from "./Errors.js"
-export type { FaultSettings } from "./Faults.js"
-export type { RateLimitSettings } from "./RateLimit.js"
-export type { ProjectInfo, WebhookInput, WebhookRecord } from "./State.js"
+export type { WebhookInput, WebhookRecord } from "./State.js"
 
 /**
  * What `startSandbox` takes. Everything is optional: by default it listens on 127.0.0.1 on a free port, with

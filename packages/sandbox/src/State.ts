@@ -2,6 +2,7 @@ import { projectIdPattern } from "@voucherify-webhooks/core/Ids"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as Redacted from "effect/Redacted"
+import type { ProjectInfo } from "./ControlApi.js"
 import { SandboxError } from "./Errors.js"
 import * as Ids from "./Ids.js"
 
@@ -20,12 +21,6 @@ export interface WebhookInput {
   readonly target_url: string
   readonly events: ReadonlyArray<string>
   readonly active: boolean
-}
-
-export interface ProjectInfo {
-  readonly id: string
-  readonly created_at: string
-  readonly webhooks: number
 }
 
 export interface StateShape {
