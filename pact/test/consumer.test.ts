@@ -223,7 +223,9 @@ describe("errors", () => {
       .uponReceiving("a request with management credentials that are not valid")
       .withRequest("GET", collectionPath(projectId), (b) => b.headers(requestHeaders))
       .willRespondWith(401, (b) =>
-        b.headers(jsonResponse).jsonBody({ code: 401, key: "unauthorized", message: like("Unauthorized") })
+        // The key is matched by type: vwh-proxy, a provider of this contract, answers its own client-key refusals
+        // with proxy_unauthorized (and x-vwh-proxy-decision), and the client reads the status, not the key.
+        b.headers(jsonResponse).jsonBody({ code: 401, key: like("unauthorized"), message: like("Unauthorized") })
       )
       .executeTest(async (server) => {
         const error = await failure(callWith(server.url, (w) => w.list(projectId)))

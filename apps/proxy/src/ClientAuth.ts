@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import { ManagementAuth } from "@voucherify-webhooks/core/Api"
-import { ApiTooManyRequests, unauthorized } from "@voucherify-webhooks/core/ApiErrors"
+import { ApiTooManyRequests, ApiUnauthorized } from "@voucherify-webhooks/core/ApiErrors"
 import { currentRequestId } from "@voucherify-webhooks/core/ServerErrors"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
@@ -91,14 +91,15 @@ export const ManagementAuthLive = Layer.effect(
     const throttle = Option.isSome(shared)
       ? LoginThrottle.shared(settings.limits.failedLogins, shared.value)
       : LoginThrottle.local(settings.limits.failedLogins)
-    const tooMany = (details: string, retryAfterSeconds: number) =>
+    const tooMany = (key: "proxy_login_throttled" | "proxy_rate_limited", details: string, retryAfterSeconds: number) =>
       Effect.gen(function* () {
         yield* RequestState.update((state) => {
           state.headers["retry-after"] = String(retryAfterSeconds)
+          RequestState.decided(state, key)
         })
         return yield* Effect.fail(
           new ApiTooManyRequests({
-            key: "too_many_requests",
+            key,
             message: "Too many requests",
             details,
             request_id: yield* FiberRef.get(currentRequestId)
@@ -118,6 +119,7 @@ export const ManagementAuthLive = Layer.effect(
           const before = yield* deny(throttle.before(clientId, source))
           if (before.refused) {
             return yield* tooMany(
+              "proxy_login_throttled",
               `too many failed logins from this address; retry in ${before.retryAfterSeconds} s`,
               before.retryAfterSeconds
             )
@@ -129,11 +131,21 @@ export const ManagementAuthLive = Layer.effect(
             const after = yield* deny(throttle.failed(clientId, source, client !== undefined))
             if (after.refused) {
               return yield* tooMany(
+                "proxy_login_throttled",
                 `too many failed logins for this client id; retry in ${after.retryAfterSeconds} s`,
                 after.retryAfterSeconds
               )
             }
-            return yield* Effect.fail(unauthorized(yield* FiberRef.get(currentRequestId)))
+            // Voucherify's 401 in shape and wording, but with the proxy's own key and marker: a caller can tell the
+            // proxy refused its client key from Voucherify refusing the proxy's credentials (a 502 here).
+            RequestState.decided(state, "proxy_unauthorized")
+            return yield* Effect.fail(
+              new ApiUnauthorized({
+                key: "proxy_unauthorized",
+                message: "Unauthorized",
+                request_id: yield* FiberRef.get(currentRequestId)
+              })
+            )
           }
           yield* throttle.succeeded(clientId, source)
           const key = fingerprint(client!.keyHashes[keyIndex]!)
@@ -171,6 +183,7 @@ export const ManagementAuthLive = Layer.effect(
                 .pipe(Effect.catchAll((e) => Effect.logError("audit record of a rate-limited request lost", e.message)))
             }
             return yield* tooMany(
+              "proxy_rate_limited",
               `client ${clientId} exceeded its rate limit; retry in ${limited.retryAfterSeconds} s`,
               limited.retryAfterSeconds
             )

@@ -72,15 +72,17 @@ const uncertainty = (error: WebhooksError, forwarded: CallContext | undefined): 
 export const toApiError = (
   error: ProxyError,
   { forwarded, redact, request_id }: MappingContext
-): { error: ApiError; retryAfterSeconds?: number } => {
+): { error: ApiError; retryAfterSeconds?: number; relayed?: true } => {
   const rid = { request_id }
   switch (error._tag) {
     case "ScopeDenied":
-      return { error: new ApiForbidden({ key: "forbidden", message: "Forbidden", details: error.message, ...rid }) }
+      return {
+        error: new ApiForbidden({ key: "proxy_scope_denied", message: "Forbidden", details: error.message, ...rid })
+      }
     case "PolicyViolation":
       return {
         error: new ApiBadRequest({
-          key: "invalid_payload",
+          key: "proxy_policy_violation",
           message: "Invalid payload",
           details: describeIssues(error.issues),
           ...rid
@@ -89,7 +91,7 @@ export const toApiError = (
     case "AuditFailed":
       return {
         error: new ApiInternalError({
-          key: "audit_unavailable",
+          key: "proxy_audit_unavailable",
           message: "Internal error",
           details:
             error.phase === "attempt" || forwarded === undefined
@@ -107,6 +109,7 @@ export const toApiError = (
       }
     case "ValidationError":
       return {
+        ...(error.source === "client" ? {} : { relayed: true as const }),
         error: new ApiBadRequest({
           key: "invalid_payload",
           message: "Invalid payload",
@@ -119,6 +122,7 @@ export const toApiError = (
       switch (error.reason) {
         case "missing_required_feature":
           return {
+            relayed: true,
             error: new ApiPaymentRequired({
               key: "missing_required_feature",
               message: "Payment required",
@@ -128,6 +132,7 @@ export const toApiError = (
           }
         case "forbidden":
           return {
+            relayed: true,
             error: new ApiForbidden({
               key: error.key ?? "forbidden",
               message: "Forbidden",
@@ -149,6 +154,7 @@ export const toApiError = (
       }
     case "NotFoundError":
       return {
+        relayed: true,
         error: new ApiNotFound({
           key: "not_found",
           message: "Resource not found",
@@ -164,6 +170,7 @@ export const toApiError = (
         Math.max(1, Math.ceil((error.retryAfterMs ?? 1000) / 1000))
       )
       return {
+        relayed: true,
         error: new ApiTooManyRequests({
           key: "too_many_requests",
           message: "Too many requests",
@@ -217,6 +224,7 @@ export const failWith =
         forwarded: state.forwarded
       })
       if (mapped.retryAfterSeconds !== undefined) state.headers["retry-after"] = String(mapped.retryAfterSeconds)
+      RequestState.decided(state, mapped.relayed ? undefined : mapped.error.key)
       return yield* Effect.fail(mapped.error)
     })
 
@@ -228,12 +236,15 @@ export const withoutBadRequest = <A, R>(
     effect,
     (e): e is ApiBadRequest | ApiUnauthorized => e.code === 400 || e.code === 401,
     (e) =>
-      Effect.fail(
-        new ApiBadGateway({
-          key: "upstream_error",
-          message: "Bad gateway",
-          details: `the upstream refused a request the proxy had validated: ${e.details ?? e.message}`,
-          ...(e.request_id === undefined ? {} : { request_id: e.request_id })
-        })
+      Effect.zipRight(
+        RequestState.update((state) => RequestState.decided(state, "upstream_error")),
+        Effect.fail(
+          new ApiBadGateway({
+            key: "upstream_error",
+            message: "Bad gateway",
+            details: `the upstream refused a request the proxy had validated: ${e.details ?? e.message}`,
+            ...(e.request_id === undefined ? {} : { request_id: e.request_id })
+          })
+        )
       )
   )

@@ -15,7 +15,7 @@ import { Metrics, timeUpstream } from "./Metrics.js"
 import { checkPolicy } from "./Policy.js"
 import * as RequestState from "./RequestState.js"
 import { checkScope } from "./Scopes.js"
-import { UpstreamTarget } from "./Upstream.js"
+import { Readiness, UpstreamTarget } from "./Upstream.js"
 
 type Mutation = AuditRecord["operation"]
 
@@ -41,8 +41,15 @@ export const WebhooksLive = HttpApiBuilder.group(WebhooksApi, "webhooks", (handl
     const redact = redactor([target.credentials.managementId, Redacted.value(target.credentials.managementToken)])
     const fail = failWith(redact)
     const live = yield* LiveConfig
+    const readiness = yield* Readiness
+    // Timed, and told to readiness: a refusal of the proxy's own credentials shows on /readyz until a call succeeds.
     const timed = <A>(operation: string, call: Effect.Effect<A, WebhooksError>) =>
-      timeUpstream(metrics, operation, call)
+      timeUpstream(metrics, operation, call).pipe(
+        Effect.tapBoth({
+          onSuccess: () => readiness.observe({ _tag: "ok" }, "request"),
+          onFailure: (e) => readiness.observe(e, "request")
+        })
+      )
 
     // The client's entry and config as ManagementAuth let it in (LiveConfig): a reload mid-request changes neither.
     const snapshot = Effect.map(FiberRef.get(RequestState.currentRequest), (state) => ({

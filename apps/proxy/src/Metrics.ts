@@ -49,6 +49,8 @@ export class Metrics extends Context.Tag("@voucherify-webhooks/proxy/Metrics")<
     readonly upstream: (operation: string, outcome: string, seconds: number) => void
     /** A config reload: "ok" (applied), "invalid" (refused, the old config stays) or "unchanged". */
     readonly reload: (result: "ok" | "invalid" | "unchanged") => void
+    /** The upstream refused the proxy's own credentials (401, 402, 403). */
+    readonly rejected: (status: number) => void
     readonly render: () => string
   }
 >() {
@@ -62,6 +64,7 @@ export class Metrics extends Context.Tag("@voucherify-webhooks/proxy/Metrics")<
       ['result="unchanged"', 0]
     ])
     let lastReloadOk = 1
+    const rejections = new Map<string, number>()
     const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1)
     return {
       request: (operation, status) => bump(requests, `operation="${operation}",status="${status}"`),
@@ -81,6 +84,7 @@ export class Metrics extends Context.Tag("@voucherify-webhooks/proxy/Metrics")<
         // "unchanged" means the file is the config in effect: valid, whatever was refused before.
         lastReloadOk = result === "invalid" ? 0 : 1
       },
+      rejected: (status) => bump(rejections, `status="${status}"`),
       render: () => {
         const lines: Array<string> = [
           "# HELP vwh_proxy_requests_total Requests served, by operation and HTTP status.",
@@ -114,6 +118,12 @@ export class Metrics extends Context.Tag("@voucherify-webhooks/proxy/Metrics")<
           "# TYPE vwh_proxy_config_last_reload_successful gauge",
           `vwh_proxy_config_last_reload_successful ${lastReloadOk}`
         )
+        lines.push(
+          "# HELP vwh_proxy_upstream_credentials_rejected_total Upstream answers refusing the proxy's own credentials, by status (401, 402, 403).",
+          "# TYPE vwh_proxy_upstream_credentials_rejected_total counter"
+        )
+        for (const [labels, n] of rejections)
+          lines.push(`vwh_proxy_upstream_credentials_rejected_total{${labels}} ${n}`)
         const mem = process.memoryUsage()
         lines.push(
           "# HELP process_resident_memory_bytes Resident memory size in bytes.",

@@ -3,6 +3,7 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import { currentTraceContext, traceContextFrom } from "@voucherify-webhooks/core/Correlation"
+import { decisionForStatus, proxyDecisionHeader } from "@voucherify-webhooks/core/ProxyDecision"
 import { withRequestId } from "@voucherify-webhooks/core/ServerErrors"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
@@ -78,7 +79,12 @@ export const perRequest =
           const extra = state.headers
           const quota =
             state.quota === undefined ? {} : rateLimitHeaders(state.quota, tagged.status, extra["retry-after"])
-          const withExtra = { ...extra, ...quota }
+          // Every error the proxy makes itself says so (core ProxyDecision); Voucherify's relayed errors do not.
+          const decision =
+            tagged.status >= 400 && state.relayed !== true
+              ? { [proxyDecisionHeader]: state.decision ?? decisionForStatus(tagged.status) }
+              : {}
+          const withExtra = { ...extra, ...quota, ...decision }
           const response = Object.keys(withExtra).length > 0 ? HttpServerResponse.setHeaders(tagged, withExtra) : tagged
           // A client that hung up gets no answer: log what happened (nginx's 499, "client closed request"), not the
           // status of an answer nobody received, and keep it out of the 5xx counts.

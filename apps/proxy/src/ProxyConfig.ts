@@ -234,7 +234,9 @@ export const ProxyConfig = Schema.Struct({
   readiness: Schema.optionalWith(
     Schema.Struct({
       timeoutMs: Schema.optionalWith(PositiveInt, { default: () => 2_000 }),
-      cacheMs: Schema.optionalWith(Schema.Int.pipe(Schema.nonNegative()), { default: () => 5_000 })
+      cacheMs: Schema.optionalWith(Schema.Int.pipe(Schema.nonNegative()), { default: () => 5_000 }),
+      /** A project the probe lists with the proxy's credentials: /readyz then also proves they are accepted. */
+      project: Schema.optional(Schema.NonEmptyTrimmedString)
     }),
     { default: () => ({ timeoutMs: 2_000, cacheMs: 5_000 }) }
   )

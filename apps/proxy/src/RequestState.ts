@@ -20,6 +20,10 @@ export interface RequestState {
   /** The client's entry and the config it was let in with (LiveConfig): a reload mid-request changes neither. */
   entry?: Client
   config?: Snapshot
+  /** The key of an error the proxy made itself, sent as x-vwh-proxy-decision (core ProxyDecision). */
+  decision?: string
+  /** True when the answer is Voucherify's error relayed: it carries no proxy marker. */
+  relayed?: boolean
   /** Set when a create, update or delete is about to go upstream: from then on it may have been applied. */
   forwarded?: CallContext
   /** The client's address (the socket's peer, or from X-Forwarded-For under `trustProxy`), when it is known. */
@@ -36,3 +40,15 @@ export const make = (): RequestState => ({ headers: {} })
 /** Changes the current request's state. */
 export const update = (f: (state: RequestState) => void): Effect.Effect<void> =>
   Effect.map(FiberRef.get(currentRequest), f)
+
+/**
+ * Marks the current answer as the proxy's own decision (`key`, sent as the x-vwh-proxy-decision header, see core's
+ * ProxyDecision), or as Voucherify's answer relayed (undefined): then it carries no marker.
+ */
+export const decided = (state: RequestState, key: string | undefined): void => {
+  if (key === undefined) state.relayed = true
+  else {
+    state.relayed = false
+    state.decision = key
+  }
+}

@@ -152,11 +152,13 @@ const requestTimeout =
               return bodyTimeout(ms)
             }
             const request_id = yield* FiberRef.get(currentRequestId)
-            const { forwarded } = yield* FiberRef.get(RequestState.currentRequest)
+            const state = yield* FiberRef.get(RequestState.currentRequest)
+            const { forwarded } = state
+            RequestState.decided(state, "proxy_request_timeout")
             return HttpServerResponse.unsafeJson(
               {
                 code: 504,
-                key: "request_timeout",
+                key: "proxy_request_timeout",
                 message: "Gateway timeout",
                 details: `the request did not complete within ${ms} ms${
                   forwarded === undefined ? "" : `; ${mayHaveBeenAppliedAdvice(forwarded)}`
@@ -257,7 +259,7 @@ export const ProxyLive = (options: { readonly port: number; readonly host: strin
         Layer.provideMerge(LiveConfig.layer),
         // Built before the limiters that use it, closed after the drain.
         Layer.provideMerge(SharedState.fromSettings(settings.sharedState)),
-        Layer.provide(Upstream.layer)
+        Layer.provide(Upstream.layer.pipe(Layer.provide(Layer.succeed(Metrics, metrics))))
       )
     })
   )

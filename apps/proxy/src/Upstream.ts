@@ -1,4 +1,3 @@
-import * as HttpClient from "@effect/platform/HttpClient"
 import * as CoreConfig from "@voucherify-webhooks/core/Config"
 import { Webhooks } from "@voucherify-webhooks/core/Webhooks"
 import * as Context from "effect/Context"
@@ -7,6 +6,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { ProxySettings } from "./ProxyConfig.js"
+import * as Readiness from "./Readiness.js"
 import * as UpstreamClient from "./UpstreamClient.js"
 
 /** Where the proxy forwards to, with the credentials it uses there (never the clients'). */
@@ -26,45 +26,7 @@ export class UpstreamTarget extends Context.Tag("@voucherify-webhooks/proxy/Upst
 export const remote = (baseUrl: string, credentials: CoreConfig.Credentials) =>
   Layer.succeed(UpstreamTarget, { baseUrl: baseUrl.replace(/\/+$/, ""), credentials, sandbox: false })
 
-/** Whether the upstream answers: a cheap GET of its base URL, cached so probes cannot hammer it. */
-export class Readiness extends Context.Tag("@voucherify-webhooks/proxy/Readiness")<
-  Readiness,
-  { readonly check: Effect.Effect<{ readonly ready: boolean; readonly detail: string }> }
->() {}
-
-const readinessLayer = Layer.effect(
-  Readiness,
-  Effect.gen(function* () {
-    const settings = yield* ProxySettings
-    const target = yield* UpstreamTarget
-    const client = yield* HttpClient.HttpClient
-    let cached: { at: number; ready: boolean; detail: string } | undefined
-    const probe = client.get(`${target.baseUrl}/`).pipe(
-      Effect.map((res) => ({
-        // Any answer below 500 means the upstream is up; no credentials are sent to the probe.
-        ready: res.status < 500,
-        detail: `upstream answered ${res.status}`
-      })),
-      Effect.scoped,
-      Effect.timeoutFail({ duration: Duration.millis(settings.readiness.timeoutMs), onTimeout: () => "timeout" }),
-      Effect.catchAll((e) =>
-        Effect.succeed({
-          ready: false,
-          detail: e === "timeout" ? "upstream did not answer in time" : "upstream unreachable"
-        })
-      )
-    )
-    return {
-      check: Effect.suspend(() => {
-        const now = Date.now()
-        if (cached && now - cached.at < settings.readiness.cacheMs) return Effect.succeed(cached)
-        return Effect.tap(probe, (r) => {
-          cached = { at: Date.now(), ...r }
-        })
-      })
-    }
-  })
-)
+export { Readiness } from "./Readiness.js"
 
 /** Core's Webhooks client aimed at the upstream, plus readiness; undici keeps connections alive. */
 export const layer = Layer.unwrapEffect(
@@ -79,6 +41,7 @@ export const layer = Layer.unwrapEffect(
       // A client behind the proxy waits for its own Retry-After; the proxy must not sit on its connection.
       maxRetryAfter: Duration.zero
     })
-    return Layer.merge(Webhooks.Default.pipe(Layer.provide(config)), readinessLayer)
+    const webhooks = Webhooks.Default.pipe(Layer.provide(config))
+    return Layer.provideMerge(Layer.effect(Readiness.Readiness, Readiness.make(target)), webhooks)
   })
 ).pipe(Layer.provide(UpstreamClient.layer()))

@@ -207,7 +207,7 @@ describe("the built proxy as a process", () => {
         if (auditTo === "stdout") {
           // The audit trail is gone with stdout: no change may go unrecorded, so changes are refused, reads served.
           expect(created.status).toBe(500)
-          expect(createdBody).toMatchObject({ key: "audit_unavailable" })
+          expect(createdBody).toMatchObject({ key: "proxy_audit_unavailable" })
           expect(fake.seen.filter((s) => s.method === "POST")).toHaveLength(0)
         } else {
           expect(created.status).toBe(200)

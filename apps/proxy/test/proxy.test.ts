@@ -71,7 +71,8 @@ describe("proxy over the sandbox", () => {
           : headers
       const r = await req("GET", collection("proj_a"), h)
       expect(r.status).toBe(401)
-      expect(r.json).toMatchObject({ code: 401, key: "unauthorized", message: "Unauthorized" })
+      expect(r.json).toMatchObject({ code: 401, key: "proxy_unauthorized", message: "Unauthorized" })
+      expect(r.headers.get("x-vwh-proxy-decision")).toBe("proxy_unauthorized")
       expect(r.json.request_id).toBe(r.headers.get("x-request-id"))
     })
   })
@@ -82,7 +83,7 @@ describe("proxy over the sandbox", () => {
       expect(r.status).toBe(403)
       expect(r.json).toMatchObject({
         code: 403,
-        key: "forbidden",
+        key: "proxy_scope_denied",
         details: expect.stringContaining("client reader may not write project proj_a")
       })
     })
@@ -121,7 +122,8 @@ describe("proxy over the sandbox", () => {
     it.each(bad)("refuses %s", async (url, why) => {
       const r = await req("POST", collection("proj_a"), auth("writer"), webhookBody({ target_url: url }))
       expect(r.status).toBe(400)
-      expect(r.json).toMatchObject({ code: 400, key: "invalid_payload", message: "Invalid payload" })
+      expect(r.json).toMatchObject({ code: 400, key: "proxy_policy_violation", message: "Invalid payload" })
+      expect(r.headers.get("x-vwh-proxy-decision")).toBe("proxy_policy_violation")
       expect(r.json.details).toContain("target_url: ")
       expect(r.json.details).toContain(why)
       expect(typeof r.json.request_id).toBe("string")
@@ -264,7 +266,7 @@ describe("proxy over the sandbox", () => {
     expect(statuses).toEqual([200, 200, 429])
     expect(last!.json).toMatchObject({
       code: 429,
-      key: "too_many_requests",
+      key: "proxy_rate_limited",
       details: expect.stringContaining("client limited")
     })
     expect(Number(last!.headers.get("retry-after"))).toBeGreaterThan(1)
@@ -425,7 +427,7 @@ describe("proxy over a scripted upstream", () => {
     try {
       const r = await call(p.url, "POST", collection("proj_a"), auth("writer"), webhookBody())
       expect(r.status).toBe(500)
-      expect(r.json).toMatchObject({ code: 500, key: "audit_unavailable" })
+      expect(r.json).toMatchObject({ code: 500, key: "proxy_audit_unavailable" })
       const d = await call(p.url, "DELETE", `${collection("proj_a")}/wh_aaaaaaaaaaaaaaaaaaaaaaaa`, auth("writer"))
       expect(d.status).toBe(500)
       expect(fake.seen).toHaveLength(0)
@@ -461,7 +463,7 @@ describe("proxy over a scripted upstream", () => {
     try {
       const r = await call(p.url, "GET", collection("proj_a"), auth("admin"))
       expect(r.status).toBe(504)
-      expect(r.json).toMatchObject({ code: 504, key: "request_timeout" })
+      expect(r.json).toMatchObject({ code: 504, key: "proxy_request_timeout" })
     } finally {
       await p.close()
       await fake.close()

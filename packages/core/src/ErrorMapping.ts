@@ -1,5 +1,6 @@
 import { type ErrorInfo, parseErrorBody } from "./ApiErrors.js"
 import { AuthError, HttpError, NotFoundError, RateLimitError, ValidationError, type WebhooksError } from "./Errors.js"
+import { proxyDecisionOf } from "./ProxyDecision.js"
 import { retryAfterMs } from "./RetryAfter.js"
 
 export type Operation = "create" | "list" | "get" | "update" | "delete"
@@ -54,6 +55,67 @@ const missingResource = (info: ErrorInfo, ctx: CallContext): "project" | "webhoo
   return ctx.webhookId === undefined ? "project" : "unknown"
 }
 
+/**
+ * An error vwh-proxy made itself (it says so in x-vwh-proxy-decision): worded as the proxy's, with none of the
+ * advice meant for Voucherify's answers (no cluster hint on a 403: the proxy's scopes refused, not a region).
+ */
+const fromProxy = (
+  status: number,
+  decision: string,
+  headers: Readonly<Record<string, string | undefined>>,
+  info: ErrorInfo,
+  ctx: CallContext,
+  now: number
+): WebhooksError => {
+  const fields = { status, ...info }
+  const what = [info.details, info.details === undefined ? info.message : undefined]
+    .filter((s): s is string => typeof s === "string" && s.length > 0)
+    .join(" — ")
+  const refused = `The proxy refused${what.length > 0 ? `: ${what}` : ` the ${ctx.operation} request`} (${status} ${decision})${requestId(info)}`
+  switch (status) {
+    case 400:
+    case 413:
+    case 422:
+      return new ValidationError({
+        ...fields,
+        source: "server",
+        issues: [{ path: "", message: info.details ?? info.message ?? `HTTP ${status}` }],
+        message: refused
+      })
+    case 401:
+      return new AuthError({
+        ...fields,
+        reason: "unauthorized",
+        message: `The proxy refused the client id or key (401 ${decision})${requestId(info)}; set VOUCHERIFY_MANAGEMENT_ID and VOUCHERIFY_MANAGEMENT_TOKEN to the client id and key the proxy's operator gave you`
+      })
+    case 403:
+      return new AuthError({ ...fields, reason: "forbidden", message: refused })
+    case 404:
+      return new NotFoundError({ ...fields, resource: "unknown", message: refused })
+    case 429: {
+      const wait = retryAfterMs(headers, now)
+      return new RateLimitError({
+        ...fields,
+        ...(wait === undefined ? {} : { retryAfterMs: wait }),
+        message: `${refused}; ${wait === undefined ? "retry later" : `retry in ${Math.ceil(wait / 1000)} s`}`
+      })
+    }
+    default: {
+      // Its own words say whether a change may have been applied (upstream failures, timeouts, the audit trail).
+      const uncertain = isMutation(ctx.operation) && /may have been|was applied/.test(what)
+      return new HttpError({
+        ...fields,
+        reason: status >= 500 ? "server_error" : "unexpected_status",
+        ...(uncertain ? { mayHaveBeenApplied: true } : {}),
+        message:
+          status >= 500
+            ? `The proxy could not complete the ${ctx.operation} request${what.length > 0 ? `: ${what}` : ""} (${status} ${decision})${requestId(info)}`
+            : refused
+      })
+    }
+  }
+}
+
 /** Maps a non-2xx answer to the typed error a caller can act on; the body may be in either Voucherify shape, empty or HTML. */
 export const errorFromResponse = (
   status: number,
@@ -63,6 +125,8 @@ export const errorFromResponse = (
   now: number = Date.now()
 ): WebhooksError => {
   const info = parseErrorBody(bodyText)
+  const decision = proxyDecisionOf(headers)
+  if (decision !== undefined) return fromProxy(status, decision, headers, info, ctx, now)
   const fields = { status, ...info }
   const tail = `${said(info)}${requestId(info)}`
   switch (status) {

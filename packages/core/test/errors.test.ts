@@ -171,3 +171,63 @@ describe("retryAfterMs", () => {
     expect(retryAfterMs({}, now)).toBeUndefined()
   })
 })
+
+describe("errorFromResponse: errors vwh-proxy made itself (x-vwh-proxy-decision)", () => {
+  const marked = (key: string) => ({ "x-vwh-proxy-decision": key })
+  const create: CallContext = { operation: "create", projectId: "proj_a" }
+  it("a proxy 403 is the proxy refusing, with no cluster hint; the same 403 unmarked keeps Voucherify's wording", () => {
+    const body =
+      '{"code":403,"key":"proxy_scope_denied","message":"Forbidden","details":"client ci may not write project proj_a","request_id":"v-9"}'
+    const proxy = errorFromResponse(403, marked("proxy_scope_denied"), body, create)
+    expect(proxy).toMatchObject({ _tag: "AuthError", reason: "forbidden", status: 403 })
+    expect(proxy.message).toBe(
+      "The proxy refused: client ci may not write project proj_a (403 proxy_scope_denied) (request_id v-9)"
+    )
+    const voucherify = errorFromResponse(403, {}, body, create)
+    expect(voucherify.message).toContain("VOUCHERIFY_CLUSTER")
+    expect(voucherify.message).not.toContain("The proxy")
+  })
+  it("each status keeps its typed error, worded as the proxy's", () => {
+    const auth = errorFromResponse(401, marked("proxy_unauthorized"), '{"code":401,"key":"proxy_unauthorized"}', create)
+    expect(auth).toMatchObject({ _tag: "AuthError", reason: "unauthorized" })
+    expect(auth.message).toContain("The proxy refused the client id or key (401 proxy_unauthorized)")
+    const limited = errorFromResponse(
+      429,
+      { ...marked("proxy_rate_limited"), "retry-after": "7" },
+      '{"code":429,"key":"proxy_rate_limited","message":"Too many requests","details":"client ci exceeded its rate limit; retry in 7 s"}',
+      create
+    )
+    expect(limited).toMatchObject({ _tag: "RateLimitError", retryAfterMs: 7000 })
+    expect(limited.message).toMatch(
+      /^The proxy refused: client ci exceeded its rate limit; retry in 7 s \(429 proxy_rate_limited\)/
+    )
+    const large = errorFromResponse(
+      413,
+      marked("body_too_large"),
+      '{"statusCode":413,"error":"Request Entity Too Large","message":"Payload content length greater than maximum allowed: 10"}',
+      create
+    )
+    expect(large).toMatchObject({ _tag: "ValidationError" })
+    expect(large.message).toBe(
+      "The proxy refused: Payload content length greater than maximum allowed: 10 (413 body_too_large)"
+    )
+    const upstream = errorFromResponse(
+      502,
+      marked("upstream_unauthorized"),
+      '{"code":502,"key":"upstream_unauthorized","message":"Bad gateway","details":"the proxy\'s upstream credentials were rejected"}',
+      create
+    )
+    expect(upstream).toMatchObject({ _tag: "HttpError", reason: "server_error" })
+    expect(upstream.message).toBe(
+      "The proxy could not complete the create request: the proxy's upstream credentials were rejected (502 upstream_unauthorized)"
+    )
+    expect((upstream as { mayHaveBeenApplied?: boolean }).mayHaveBeenApplied).toBeUndefined()
+    const timeout = errorFromResponse(
+      504,
+      marked("proxy_request_timeout"),
+      '{"code":504,"key":"proxy_request_timeout","details":"the request did not complete within 300 ms; the webhook may have been created anyway: check with `vwh webhooks list --project proj_a`"}',
+      create
+    )
+    expect(timeout).toMatchObject({ _tag: "HttpError", mayHaveBeenApplied: true })
+  })
+})
