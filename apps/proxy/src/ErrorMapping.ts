@@ -12,6 +12,7 @@ import {
 } from "@voucherify-webhooks/core/ApiErrors"
 import { type CallContext, checkCommand, mayHaveBeenAppliedAdvice } from "@voucherify-webhooks/core/ErrorMapping"
 import type { WebhooksError } from "@voucherify-webhooks/core/Errors"
+import type { ProxyErrorKey } from "@voucherify-webhooks/core/ProxyDecision"
 import { currentRequestId } from "@voucherify-webhooks/core/ServerErrors"
 import { describeIssues } from "@voucherify-webhooks/core/Validation"
 import * as Effect from "effect/Effect"
@@ -72,24 +73,36 @@ const uncertainty = (error: WebhooksError, forwarded: CallContext | undefined): 
 export const toApiError = (
   error: ProxyError,
   { forwarded, redact, request_id }: MappingContext
-): { error: ApiError; retryAfterSeconds?: number; relayed?: true } => {
+): {
+  error: ApiError
+  retryAfterSeconds?: number
+  /** The x-vwh-proxy-decision of an error the proxy made; undefined for Voucherify's answer relayed. */
+  decision?: ProxyErrorKey
+} => {
   const rid = { request_id }
   switch (error._tag) {
     case "ScopeDenied":
       return {
+        decision: "proxy_scope_denied",
         error: new ApiForbidden({ key: "proxy_scope_denied", message: "Forbidden", details: error.message, ...rid })
       }
-    case "PolicyViolation":
+    case "PolicyViolation": {
+      // Unknown events alone are what Voucherify itself refuses, in its words (the contract's invalid_payload);
+      // anything else is the proxy's own rule.
+      const own = error.issues.some((i) => !i.path.startsWith("events"))
       return {
+        decision: own ? "proxy_policy_violation" : "invalid_request",
         error: new ApiBadRequest({
-          key: "proxy_policy_violation",
+          key: own ? "proxy_policy_violation" : "invalid_payload",
           message: "Invalid payload",
           details: describeIssues(error.issues),
           ...rid
         })
       }
+    }
     case "AuditFailed":
       return {
+        decision: "proxy_audit_unavailable",
         error: new ApiInternalError({
           key: "proxy_audit_unavailable",
           message: "Internal error",
@@ -109,7 +122,7 @@ export const toApiError = (
       }
     case "ValidationError":
       return {
-        ...(error.source === "client" ? {} : { relayed: true as const }),
+        ...(error.source === "client" ? { decision: "invalid_request" as const } : {}),
         error: new ApiBadRequest({
           key: "invalid_payload",
           message: "Invalid payload",
@@ -122,7 +135,6 @@ export const toApiError = (
       switch (error.reason) {
         case "missing_required_feature":
           return {
-            relayed: true,
             error: new ApiPaymentRequired({
               key: "missing_required_feature",
               message: "Payment required",
@@ -132,7 +144,6 @@ export const toApiError = (
           }
         case "forbidden":
           return {
-            relayed: true,
             error: new ApiForbidden({
               key: error.key ?? "forbidden",
               message: "Forbidden",
@@ -143,6 +154,7 @@ export const toApiError = (
         default:
           // The upstream credentials are the proxy's, not the client's: a 401 there is our misconfiguration.
           return {
+            decision: "upstream_unauthorized",
             error: new ApiBadGateway({
               key: "upstream_unauthorized",
               message: "Bad gateway",
@@ -154,7 +166,6 @@ export const toApiError = (
       }
     case "NotFoundError":
       return {
-        relayed: true,
         error: new ApiNotFound({
           key: "not_found",
           message: "Resource not found",
@@ -170,7 +181,6 @@ export const toApiError = (
         Math.max(1, Math.ceil((error.retryAfterMs ?? 1000) / 1000))
       )
       return {
-        relayed: true,
         error: new ApiTooManyRequests({
           key: "too_many_requests",
           message: "Too many requests",
@@ -183,6 +193,7 @@ export const toApiError = (
     case "HttpError":
       return error.reason === "timeout"
         ? {
+            decision: "upstream_timeout",
             error: new ApiGatewayTimeout({
               key: "upstream_timeout",
               message: "Gateway timeout",
@@ -191,6 +202,7 @@ export const toApiError = (
             })
           }
         : {
+            decision: "upstream_error",
             error: new ApiBadGateway({
               key: "upstream_error",
               message: "Bad gateway",
@@ -224,7 +236,7 @@ export const failWith =
         forwarded: state.forwarded
       })
       if (mapped.retryAfterSeconds !== undefined) state.headers["retry-after"] = String(mapped.retryAfterSeconds)
-      RequestState.decided(state, mapped.relayed ? undefined : mapped.error.key)
+      RequestState.decided(state, mapped.decision)
       return yield* Effect.fail(mapped.error)
     })
 
