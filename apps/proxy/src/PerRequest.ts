@@ -81,7 +81,7 @@ export const perRequest =
             state.quota === undefined ? {} : rateLimitHeaders(state.quota, tagged.status, extra["retry-after"])
           // Every error the proxy makes itself says so (core ProxyDecision); Voucherify's relayed errors do not.
           const decision =
-            tagged.status >= 400 && state.relayed !== true
+            tagged.status >= 400 && state.relayed !== true && tagged.headers[proxyDecisionHeader] === undefined
               ? { [proxyDecisionHeader]: state.decision ?? decisionForStatus(tagged.status) }
               : {}
           const withExtra = { ...extra, ...quota, ...decision }

@@ -259,3 +259,13 @@ describe("readiness.project: an authenticated probe", () => {
     }
   })
 })
+
+describe("the README says what each error key means", () => {
+  it("its table lists every key the proxy makes, with its status, and no other", async () => {
+    const { readFileSync } = await import("node:fs")
+    const readme = readFileSync(join(import.meta.dirname, "..", "README.md"), "utf8")
+    const section = readme.slice(readme.indexOf("### What each error key means"), readme.indexOf("## Audit trail"))
+    const rows = [...section.matchAll(/^\| `(\w+)` +\| (\d+) +\|/gm)].map((m) => [m[1], Number(m[2])])
+    expect(rows).toEqual(Object.entries(proxyErrorKeys).map(([key, v]) => [key, v.status]))
+  })
+})

@@ -48,6 +48,10 @@ export const proxyErrorKeys = {
   },
   no_such_route: { status: 404, meaning: "no endpoint of the API at this path (or 405: not with this method)" },
   internal_error: { status: 500, meaning: "a bug in the proxy; its log has a line with the request id" },
+  shared_state_unavailable: {
+    status: 503,
+    meaning: "sharedState.onUnavailable is deny and Redis does not answer; retry after Retry-After"
+  },
   not_ready: { status: 503, meaning: "/readyz: the upstream is unreachable or refuses the proxy's credentials" }
 } as const satisfies Record<string, { readonly status: number; readonly meaning: string }>
 
