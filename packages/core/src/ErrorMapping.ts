@@ -55,6 +55,16 @@ const missingResource = (info: ErrorInfo, ctx: CallContext): "project" | "webhoo
   return ctx.webhookId === undefined ? "project" : "unknown"
 }
 
+/** A 400, 413 or 422: the server refused the payload; its words are the one issue. */
+const refusedPayload = (status: number, info: ErrorInfo, message: string): ValidationError =>
+  new ValidationError({
+    status,
+    ...info,
+    source: "server",
+    issues: [{ path: "", message: info.details ?? info.message ?? `HTTP ${status}` }],
+    message
+  })
+
 /**
  * An error vwh-proxy made itself (it says so in x-vwh-proxy-decision): worded as the proxy's, with none of the
  * advice meant for Voucherify's answers (no cluster hint on a 403: the proxy's scopes refused, not a region).
@@ -76,12 +86,7 @@ const fromProxy = (
     case 400:
     case 413:
     case 422:
-      return new ValidationError({
-        ...fields,
-        source: "server",
-        issues: [{ path: "", message: info.details ?? info.message ?? `HTTP ${status}` }],
-        message: refused
-      })
+      return refusedPayload(status, info, refused)
     case 401:
       return new AuthError({
         ...fields,
@@ -133,12 +138,7 @@ export const errorFromResponse = (
     case 400:
     case 413:
     case 422:
-      return new ValidationError({
-        ...fields,
-        source: "server",
-        issues: [{ path: "", message: info.details ?? info.message ?? `HTTP ${status}` }],
-        message: `Voucherify rejected the ${ctx.operation} request (${status})${tail}`
-      })
+      return refusedPayload(status, info, `Voucherify rejected the ${ctx.operation} request (${status})${tail}`)
     case 401:
       return new AuthError({
         ...fields,
