@@ -342,6 +342,19 @@ describe("vwh trigger through the sandbox", () => {
     expect((await s.run(s.sandbox.deliveries())).length).toBe(before)
   })
 
+  it("says when the URL is no sandbox (another server's answer) or nothing listens there (exit 6)", async () => {
+    const other = await rawReceiver(404)
+    const r = await trigger(["voucher.created", "-p", "proj_t"], { ...s.env, VOUCHERIFY_API_URL: other.url })
+    expect(r.code).toBe(6)
+    expect(r.stderr).toContain(`${other.url} has no sandbox control API`)
+    const dead = await trigger(["voucher.created", "-p", "proj_t"], {
+      ...s.env,
+      VOUCHERIFY_API_URL: "http://127.0.0.1:9"
+    })
+    expect(dead.code).toBe(6)
+    expect(dead.stderr).toContain("could not reach the sandbox at http://127.0.0.1:9: ECONNREFUSED")
+  })
+
   it("names a project the sandbox does not have (exit 4) and wrong credentials (exit 3)", async () => {
     const missing = await trigger(["voucher.created", "-p", "proj_nope"], s.env)
     expect(missing.code).toBe(4)

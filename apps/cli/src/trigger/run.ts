@@ -1,6 +1,6 @@
-import { parseErrorBody } from "@voucherify-webhooks/core/ApiErrors"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { webhooksConfig } from "@voucherify-webhooks/core/Config"
-import type { DeliveryPayload } from "@voucherify-webhooks/core/Delivery"
 import { deliveryFixtures } from "@voucherify-webhooks/core/DeliveryFixtures"
 import { AuthError, NotFoundError } from "@voucherify-webhooks/core/Errors"
 import {
@@ -11,6 +11,8 @@ import {
 } from "@voucherify-webhooks/core/EventType"
 import { fixtureData, makeDelivery, parseOverride } from "@voucherify-webhooks/core/MakeDelivery"
 import { signatureHeader, signPayload } from "@voucherify-webhooks/core/Signature"
+import type { DeliveryRecord } from "@voucherify-webhooks/sandbox/ControlApi"
+import { makeControlClient } from "@voucherify-webhooks/sandbox/ControlClient"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -164,27 +166,10 @@ const sendTo = (url: string, flags: TriggerFlags) =>
     }
   })
 
-interface RaisedEvent {
-  readonly event: { readonly id: string; readonly type: string; readonly project_id: string }
-  readonly deliveries: ReadonlyArray<{ readonly id: string; readonly webhook_id: string; readonly target_url: string }>
-}
-
-interface DeliveryRecord {
-  readonly id: string
-  readonly webhook_id: string
-  readonly target_url: string
-  readonly status: string
-  readonly attempts: ReadonlyArray<{ readonly status?: number; readonly error?: string; readonly duration_ms: number }>
-  readonly next_attempt_at?: string
-  readonly payload: DeliveryPayload
-}
-
-const parseJson = <A>(text: string): A | undefined => {
-  try {
-    return JSON.parse(text) as A
-  } catch {
-    return undefined
-  }
+// The system's reason (ECONNREFUSED, …) under the platform's wrapper, as node:http gives it.
+const transportReason = (e: HttpClientError.RequestError): string => {
+  const cause = e.cause as { readonly code?: unknown; readonly message?: unknown } | undefined
+  return typeof cause?.code === "string" ? cause.code : typeof cause?.message === "string" ? cause.message : e.message
 }
 
 // Voucherify itself has no way to raise a test event; its hosts are never sent the control API's calls.
@@ -220,57 +205,65 @@ const throughSandbox = (flags: TriggerFlags) =>
           "no credentials for the sandbox: set VOUCHERIFY_MANAGEMENT_ID and VOUCHERIFY_MANAGEMENT_TOKEN to the ones `vwh sandbox` prints"
       })
     }
-    const { managementId, managementToken } = config.credentials.value
-    const headers = {
-      "content-type": "application/json",
-      "x-management-id": managementId,
-      "x-management-token": Redacted.value(managementToken),
-      "user-agent": userAgent
-    }
     const deadline = Date.now() + Duration.toMillis(config.timeout)
-    const remaining = () => Math.max(1, deadline - Date.now())
+    const remaining = () => Duration.millis(Math.max(1, deadline - Date.now()))
     const unreachable = (message: string) =>
       new TriggerFailed({
         message: `could not reach the sandbox at ${config.baseUrl}: ${message}; is \`vwh sandbox\` running there?`
       })
+    // The control API's typed client (its definition is the sandbox's own); node:http reaches any port.
+    const control = yield* makeControlClient({ url: config.baseUrl, ...config.credentials.value }).pipe(
+      Effect.provide(NodeHttpClient.layer)
+    )
+    // One call within what is left of the deadline; no answer at all is "unreachable", whatever the call.
+    const call = <A, E>(request: Effect.Effect<A, E>) =>
+      request.pipe(
+        Effect.timeoutFail({ duration: remaining(), onTimeout: () => unreachable("no answer within the deadline") }),
+        // Only a request that got no answer; an answer in other shapes is told apart by the caller.
+        Effect.catchIf(
+          (e): e is Extract<E, HttpClientError.RequestError> =>
+            HttpClientError.isHttpClientError(e) && e._tag === "RequestError",
+          (e) => Effect.fail(unreachable(transportReason(e)))
+        )
+      )
 
     const data = overrides.length > 0 ? (yield* build(flags.event, { overrides })).data : undefined
-    const raised = yield* httpRequest({
-      method: "POST",
-      url: `${config.baseUrl}/sandbox/events`,
-      body: Buffer.from(JSON.stringify({ projectId, type: flags.event, ...(data === undefined ? {} : { data }) })),
-      headers,
-      timeoutMs: remaining(),
-      keep: 1024 * 1024
-    }).pipe(Effect.mapError((e) => unreachable(e.message)))
-    if (raised.status !== 200) {
-      const info = parseErrorBody(raised.body)
-      const said = info.details ?? info.message ?? `HTTP ${raised.status}`
-      switch (raised.status) {
-        case 401:
-          return yield* new AuthError({
-            reason: "unauthorized",
-            message: `the sandbox did not accept the management credentials (401): set VOUCHERIFY_MANAGEMENT_ID and VOUCHERIFY_MANAGEMENT_TOKEN to the ones \`vwh sandbox\` prints`
-          })
-        case 404:
-          return yield* info.details?.toLowerCase().includes("project")
-            ? new NotFoundError({
+    const event = yield* call(
+      control.raiseEvent({ payload: { projectId, type: flags.event, ...(data === undefined ? {} : { data }) } })
+    ).pipe(
+      Effect.catchAll((e): Effect.Effect<never, TriggerFailed | AuthError | NotFoundError | UsageError> => {
+        if (e instanceof TriggerFailed) return Effect.fail(e)
+        if (!("code" in e)) {
+          // What a server without the control API (a 404 page) or another service answers: not the sandbox's shapes.
+          return Effect.fail(
+            new TriggerFailed({
+              message: `${config.baseUrl} has no sandbox control API (POST /sandbox/events did not answer as the sandbox does): point VOUCHERIFY_API_URL at a running \`vwh sandbox\`, or send the delivery to your receiver with --to URL`
+            })
+          )
+        }
+        const said = e.details ?? e.message
+        switch (e.code) {
+          case 401:
+            return Effect.fail(
+              new AuthError({
+                reason: "unauthorized",
+                message: `the sandbox did not accept the management credentials (401): set VOUCHERIFY_MANAGEMENT_ID and VOUCHERIFY_MANAGEMENT_TOKEN to the ones \`vwh sandbox\` prints`
+              })
+            )
+          case 404:
+            return Effect.fail(
+              new NotFoundError({
                 resource: "project",
                 message: `the sandbox has no project ${projectId} (404): start it with \`vwh sandbox --project ${projectId}\`, or add it: POST /sandbox/projects`
               })
-            : new TriggerFailed({
-                message: `${config.baseUrl} has no sandbox control API (POST /sandbox/events answered 404): point VOUCHERIFY_API_URL at a running \`vwh sandbox\`, or send the delivery to your receiver with --to URL`
-              })
-        case 400:
-          return yield* new UsageError({ message: `the sandbox refused the event: ${said}` })
-        default:
-          return yield* new TriggerFailed({ message: `the sandbox answered ${raised.status}: ${said}` })
-      }
-    }
-    const event = parseJson<RaisedEvent>(raised.body)
-    if (event === undefined || !Array.isArray(event.deliveries)) {
-      return yield* new TriggerFailed({ message: `the sandbox's answer to POST /sandbox/events is not what it sends` })
-    }
+            )
+          case 400:
+            return Effect.fail(new UsageError({ message: `the sandbox refused the event: ${said}` }))
+          default:
+            return Effect.fail(new TriggerFailed({ message: `the sandbox answered ${e.code}: ${said}` }))
+        }
+      })
+    )
     if (event.deliveries.length === 0) {
       return yield* new NothingDelivered({
         message: `no active webhook of ${projectId} takes ${flags.event}, so nothing was delivered: create one with \`vwh webhooks create --project ${projectId} --url URL --event ${flags.event}\``
@@ -278,10 +271,7 @@ const throughSandbox = (flags: TriggerFlags) =>
     }
 
     // Wait for each delivery's first attempt: the sandbox sends them on its own, right after answering.
-    const query = [
-      `projectId=${encodeURIComponent(projectId)}`,
-      ...event.deliveries.map((d) => `id=${encodeURIComponent(d.id)}`)
-    ]
+    const ids = event.deliveries.map((d) => d.id)
     const attempted = (records: ReadonlyArray<DeliveryRecord>) =>
       event.deliveries.every((d) => records.some((r) => r.id === d.id && r.attempts.length > 0))
     let records: ReadonlyArray<DeliveryRecord> = []
@@ -291,15 +281,13 @@ const throughSandbox = (flags: TriggerFlags) =>
           message: `the sandbox raised ${event.event.id}, but not every delivery was attempted within the deadline of ${Duration.format(config.timeout)}; see GET /sandbox/deliveries`
         })
       }
-      const listed = yield* httpRequest({
-        method: "GET",
-        url: `${config.baseUrl}/sandbox/deliveries?${query.join("&")}`,
-        headers,
-        timeoutMs: remaining(),
-        keep: 16 * 1024 * 1024
-      }).pipe(Effect.mapError((e) => unreachable(e.message)))
-      const list = listed.status === 200 ? parseJson<{ data: ReadonlyArray<DeliveryRecord> }>(listed.body) : undefined
-      records = (list?.data ?? []).filter((r) => event.deliveries.some((d) => d.id === r.id))
+      const listed = yield* call(control.deliveries({ urlParams: { projectId, id: ids } })).pipe(
+        Effect.catchIf(
+          (e) => !(e instanceof TriggerFailed),
+          () => Effect.succeed({ data: [] as ReadonlyArray<DeliveryRecord> })
+        )
+      )
+      records = listed.data.filter((r) => ids.includes(r.id))
       if (!attempted(records)) yield* Effect.sleep(Duration.millis(100))
     }
 
