@@ -17,7 +17,7 @@ const enumMismatch = (f: ValidationResult) =>
   f.message.endsWith(": must be equal to one of the allowed values") &&
   f.specDetails.location.endsWith(".properties.events.items.enum")
 
-/** The documented spellings the spec's enum lacks (API.md §2.2). */
+/** The documented spellings the spec's enum lacks (its four misspelt `…added` names and `customer.updated`, which Voucherify's event list documents). */
 export const specEnumGaps: ReadonlySet<string> = new Set([
   "campaign.vouchers.added",
   "voucher.gift.balance_added",

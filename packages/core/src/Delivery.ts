@@ -1,7 +1,7 @@
 import * as Schema from "effect/Schema"
 
 // Every object of the envelope keeps the properties this release does not know: a later API version may add
-// some, and a receiver must neither reject nor silently drop them (API.md §6.4).
+// some, and a receiver must neither reject nor silently drop them (its events document already omits some of what deliveries carry).
 const Rest = Schema.Record({ key: Schema.String, value: Schema.Unknown })
 
 /** `source`: which webhook configuration sent the delivery. */
@@ -51,7 +51,7 @@ export const envelopeFields = {
 export const DeliveryData = Rest
 
 /**
- * The body of a delivery POSTed to a webhook's target_url (project-settings webhooks, API.md §6.3), with `data`
+ * The body of a delivery POSTed to a webhook's target_url (project-settings webhooks: https://docs.voucherify.io/api-reference/project-settings-webhooks), with `data`
  * as it came. `type` is a plain string: Voucherify adds events over time and a receiver must not reject them.
  * For `data` typed by event, see `Delivery` in TypedDelivery.ts.
  */

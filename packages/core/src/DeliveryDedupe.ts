@@ -3,7 +3,7 @@ import * as Schema from "effect/Schema"
 
 /*
  * Voucherify delivers at least once: a delivery whose 2xx it did not get in time (10 s) is sent again, with the
- * same `id`, up to 12 times over ~2.5 days (API.md §6.2). A Deduplicator handles each delivery id once.
+ * same `id`, up to 12 times over ~2.5 days (Voucherify's webhook documentation, https://docs.voucherify.io/api-reference/introduction-to-webhooks). A Deduplicator handles each delivery id once.
  */
 
 /** What a store knew of a delivery id when it was claimed. */

@@ -31,9 +31,13 @@ export const WebhookId = segment("webhook id", "wh_Fk1HzL9lqC1lpuIFxp3TShB4")
   .annotations({ identifier: "WebhookId" })
 export type WebhookId = typeof WebhookId.Type
 
-/** Ids as Voucherify mints them: a prefix and 24 letters or digits (the sandbox does the same). */
+/**
+ * Ids as Voucherify mints them, the rules the sandbox holds its own ids to: `wh_` and 24 letters or digits; `proj_`
+ * and letters, digits or `_`, at most 64 characters in all. (Clients accept any id {@link ProjectId} takes: ids
+ * minted otherwise are Voucherify's business, not a client's.)
+ */
 export const webhookIdPattern = /^wh_[A-Za-z0-9]{24}$/
-export const projectIdPattern = /^proj_[A-Za-z0-9_]+$/
+export const projectIdPattern = /^(?=.{6,64}$)proj_[A-Za-z0-9_]+$/
 
 /** A path segment, always percent-encoded. */
 export const pathSegment = (id: string): string => encodeURIComponent(id)

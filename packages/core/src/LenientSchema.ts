@@ -2,8 +2,8 @@ import * as Schema from "effect/Schema"
 
 /**
  * Building blocks of the generated event-data schemas (EventData.generated.ts): readers of what Voucherify
- * sends, not validators of what it documents. Voucherify's own examples break its published schemas (API.md
- * §6.4), and later API versions add fields and enum values, so every property is optional and nullable, every
+ * sends, not validators of what it documents. Voucherify's own examples break its published schemas (its
+ * events document's examples), and later API versions add fields and enum values, so every property is optional and nullable, every
  * object keeps the properties it does not know, and enums accept any value of their type.
  */
 

@@ -142,7 +142,7 @@ export interface DeliveryEnvelopeOptions {
 }
 
 /**
- * A realistic delivery envelope (API.md §6.3) for any event name: the event's fixture as `data` (or the given
+ * A realistic delivery envelope (Voucherify's project-settings webhooks payload: https://docs.voucherify.io/api-reference/project-settings-webhooks) for any event name: the event's fixture as `data` (or the given
  * data, copied), fresh ids, `event.entity_id` read from the data, `source` a webhook (a distribution for
  * `distribution.*` events). See {@link makeDelivery} to also apply overrides.
  */

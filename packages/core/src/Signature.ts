@@ -69,7 +69,7 @@ export const usableSecrets = (secrets: Secret | ReadonlyArray<Secret>): Readonly
  * its compact JSON re-serialisation when that verifies. Undefined when neither does.
  *
  * The fallback accepts many byte strings for one signature (duplicate keys, `1e2` for `100`, `\u` escapes,
- * whitespace: API.md §6.1), which is why it answers with the compact bytes: a reader of those sees exactly what
+ * whitespace; the signature is over the bytes as sent), which is why it answers with the compact bytes: a reader of those sees exactly what
  * was signed, where a first-wins parser of the raw body could read a duplicated key's unsigned first value.
  */
 export const resolveSignedBody = (

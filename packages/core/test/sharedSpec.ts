@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { eventName } from "../scripts/generate-event-data.mjs"
 
-/** Voucherify's events document beside the checkout (API.md §6.4); absent in a user's fresh clone. */
+/** Voucherify's events document beside the checkout (its events OpenAPI document, reference/OpenAPIWebhooks.json in voucherifyio/voucherify-openapi); absent in a user's fresh clone. */
 export const eventsSpecPath = fileURLToPath(
   new URL("../../../../shared/voucherify/events.openapi.json", import.meta.url)
 )

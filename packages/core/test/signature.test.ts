@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Redacted from "effect/Redacted"
 import { signPayload, verifySignature } from "../src/Signature.js"
 
-// The published vectors (API.md §6.1, from Voucherify's Node SDK tests).
+// The published vectors (from Voucherify's Node SDK tests, voucherifyio/voucherify-nodejs-sdk test/utils.spec.js).
 const vectors = [
   ["secretKey", '{"a":1}', "a17d2ac229d1ebbb5f10e839c7985c4818e5986eab297f7e5979196d4d7d3ed2"],
   ["secretKey", '{"a\\"b":1}', "f7cf97814a03146abedb9793f56e1dec34f618f82d10395310d053f749483ffb"],

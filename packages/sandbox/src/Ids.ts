@@ -15,7 +15,7 @@ export const alphanumeric = (length: number): string => {
   return out
 }
 
-/** Ids as Voucherify mints them: `wh_` + 24 alphanumerics. */
+/** Ids as Voucherify mints them: `wh_` + 24 alphanumerics (core's `webhookIdPattern`). */
 export const webhookId = (): string => `wh_${alphanumeric(24)}`
 
 /**

@@ -1,4 +1,4 @@
-import { projectIdPattern } from "@voucherify-webhooks/core/Ids"
+import { projectIdPattern, webhookIdPattern } from "@voucherify-webhooks/core/Ids"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as Redacted from "effect/Redacted"
@@ -57,8 +57,6 @@ const projectNotFound = (id: string) =>
 const webhookNotFound = (id: string) =>
   new SandboxError({ reason: "webhook_not_found", message: `Cannot find webhook with id ${id}`, resourceId: id })
 
-export const validProjectId = (id: string): boolean => projectIdPattern.test(id) && id.length <= 64
-
 /**
  * Plain maps mutated inside `Effect.sync`: every operation is one synchronous step on a single thread, so no
  * two requests can interleave inside one.
@@ -78,7 +76,7 @@ export const makeState = (
 
     const add = (id: string): Effect.Effect<ProjectInfo, SandboxError> =>
       Effect.suspend(() => {
-        if (!validProjectId(id)) {
+        if (!projectIdPattern.test(id)) {
           return Effect.fail(
             new SandboxError({
               reason: "invalid",
@@ -124,9 +122,12 @@ export const makeState = (
       get: (projectId, webhookId) => Effect.map(webhook(projectId, webhookId), (found) => found.webhook),
       create: (projectId, input, id) =>
         Effect.flatMap(project(projectId), (p) => {
-          if (id !== undefined && (!/^wh_[A-Za-z0-9]{1,64}$/.test(id) || p.webhooks.has(id))) {
+          if (id !== undefined && (!webhookIdPattern.test(id) || p.webhooks.has(id))) {
             return Effect.fail(
-              new SandboxError({ reason: "invalid", message: `Cannot seed webhook ${id}: not a wh_ id, or taken` })
+              new SandboxError({
+                reason: "invalid",
+                message: `Cannot seed webhook ${id}: not a wh_ id of 24 letters or digits, or taken`
+              })
             )
           }
           if (p.webhooks.size >= limits.webhooksPerProject) {

@@ -26,7 +26,7 @@ import { addSecret } from "../Redact.js"
 import { version } from "../Version.js"
 import type { TriggerFlags } from "./command.js"
 
-/** What Voucherify gives a receiver before it counts a delivery as failed and retries it (API.md §6.2). */
+/** What Voucherify gives a receiver before it counts a delivery as failed and retries it (10 s: Voucherify's webhook documentation, https://docs.voucherify.io/api-reference/introduction-to-webhooks). */
 const voucherifyWaitsMs = 10_000
 
 const userAgent = `vwh-trigger/${version}`
