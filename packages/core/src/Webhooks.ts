@@ -284,7 +284,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@voucherify-webhooks/c
           ) {
             return { status: 204, headers: {}, text: "" }
           }
-          if (tries >= config.maxRetries || !retryable(error, mode)) return yield* Effect.fail(error)
+          if (tries >= config.maxRetries || !retryable(error, mode)) return yield* error
           if (error._tag === "HttpError" && error.notSent !== true) mayHaveApplied = true
           const delay =
             error._tag === "RateLimitError" && error.retryAfterMs !== undefined
@@ -293,7 +293,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@voucherify-webhooks/c
           if (deadline !== undefined) {
             const now = yield* Clock.currentTimeMillis
             if (now + Duration.toMillis(delay) >= deadline.at) {
-              return yield* Effect.fail(gaveUp(error, deadline, tries + 1, now - started))
+              return yield* gaveUp(error, deadline, tries + 1, now - started)
             }
           }
           yield* Effect.logDebug(`retrying ${ctx.operation} in ${Duration.format(delay)} after ${error._tag}`)
