@@ -5,6 +5,7 @@ import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
 import { Audit } from "./Audit.js"
+import { version } from "./CommandLine.js"
 import * as EmbeddedSandbox from "./EmbeddedSandbox.js"
 import { instance, setInstance } from "./Instance.js"
 import * as Logging from "./Logging.js"
@@ -18,7 +19,7 @@ import * as Upstream from "./Upstream.js"
 
 /** The start banner (plain text, for a human at a terminal); logs follow as JSON lines. */
 const banner = (url: string, target: Upstream.UpstreamTargetShape, plan: StartupPlan) => {
-  const lines = [`vwh-proxy listening on ${url}`]
+  const lines = [`vwh-proxy ${version} listening on ${url}`]
   if (target.sandbox) {
     lines.push(
       "",

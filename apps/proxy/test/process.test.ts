@@ -146,6 +146,7 @@ describe("the built proxy as a process", () => {
     try {
       await p.port
       await new Promise((r) => setTimeout(r, 200))
+      expect(p.output.text.split("\n")[0]).toMatch(/^vwh-proxy \d+\.\d+\.\d+\S* listening on http:\/\//)
       expect(p.output.text).toContain(`upstream: ${fake.url} (credentials from the environment, never shown)`)
       expect(p.output.text).toContain(`"upstream":"${fake.url}"`)
       expect(p.output.text).not.toContain(secret)
