@@ -1,5 +1,3 @@
-import { createServer, type Server } from "node:http"
-import type { Socket } from "node:net"
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import * as HttpApiSwagger from "@effect/platform/HttpApiSwagger"
 import type * as HttpApp from "@effect/platform/HttpApp"
@@ -11,7 +9,7 @@ import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import { WebhooksApi } from "@voucherify-webhooks/core/Api"
 import { mayHaveBeenAppliedAdvice } from "@voucherify-webhooks/core/ErrorMapping"
-import { answerBeforeBodyEnds } from "@voucherify-webhooks/core/NodeServer"
+import { type DrainReport, drainingServer } from "@voucherify-webhooks/core/NodeServer"
 import { bodyTimeout, currentRequestId, routerConfig, voucherifyErrors } from "@voucherify-webhooks/core/ServerErrors"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -35,61 +33,7 @@ import * as Tracing from "./Tracing.js"
 import * as TracingSettings from "./TracingSettings.js"
 import * as Upstream from "./Upstream.js"
 
-/** What a drain did, for the shutdown log: how many requests were in flight when it began, and how many were cut. */
-export interface DrainReport {
-  inFlight: number
-  cut: number
-}
-
-/**
- * A node server whose close() drains: in-flight requests finish, idle keep-alive sockets are reaped as they
- * go quiet (otherwise close waits for clients to hang up), and after `graceMs` whatever is left is cut off. The
- * numbers land in `report`.
- */
-export const drainingServer =
-  (options: { readonly graceMs: number; readonly requestTimeoutMs: number; readonly report?: DrainReport }) =>
-  (): Server => {
-    // A body over the limit or too slow is answered (413, 408), not reset.
-    const server = answerBeforeBodyEnds(createServer({ keepAliveTimeout: 5_000 }))
-    // Bounds how long a client may take to send its request (slow-loris), separately from our handler timeout.
-    server.requestTimeout = options.requestTimeoutMs + 5_000
-    server.headersTimeout = Math.min(60_000, server.requestTimeout)
-    let active = 0
-    server.on("request", (_req, res) => {
-      active++
-      res.once("close", () => active--)
-    })
-    // Connections that have not sent a byte yet: node's closeIdleConnections leaves them open (a browser opens
-    // spare ones ahead of time), so close() would wait the whole grace period for them. Nothing read = no request
-    // half-received, so they are closed at once. (bytesRead, not a 'data' listener: one would take the socket off
-    // the parser's fast path.)
-    const sockets = new Set<Socket>()
-    server.on("connection", (socket: Socket) => {
-      sockets.add(socket)
-      socket.once("close", () => sockets.delete(socket))
-    })
-    const reapIdle = () => {
-      server.closeIdleConnections()
-      for (const socket of sockets) if (socket.bytesRead === 0) socket.destroy()
-    }
-    const close = server.close.bind(server)
-    server.close = ((callback?: (error?: Error) => void) => {
-      if (options.report) options.report.inFlight = active
-      close(callback)
-      reapIdle()
-      const reap = setInterval(reapIdle, 50)
-      const deadline = setTimeout(() => {
-        if (options.report) options.report.cut = active
-        server.closeAllConnections()
-      }, options.graceMs)
-      server.once("close", () => {
-        clearInterval(reap)
-        clearTimeout(deadline)
-      })
-      return server
-    }) as typeof server.close
-    return server
-  }
+export type { DrainReport } from "@voucherify-webhooks/core/NodeServer"
 
 /** The shutdown log line: what the drain finished and what it had to cut. */
 export const drainSummary = (report: DrainReport, graceMs: number): string => {
