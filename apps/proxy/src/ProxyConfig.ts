@@ -21,16 +21,26 @@ const ClientId = Schema.String.pipe(
 const Positive = Schema.Number.pipe(Schema.filter((n) => (Number.isFinite(n) && n > 0) || "must be a positive number"))
 const PositiveInt = Schema.Int.pipe(Schema.filter((n) => n > 0 || "must be a positive integer"))
 
+/**
+ * An optional section of the file: absent, it is every field's own default. Each default is stated once, on its
+ * field (a section's default restating them drifted apart).
+ */
+const section = <Fields extends Schema.Struct.Fields>(fields: Fields) => {
+  const struct = Schema.Struct(fields)
+  // Every field here is context-free (plain values), so decoding needs no service.
+  const decode = Schema.decodeUnknownSync(struct as unknown as Schema.Schema<Schema.Schema.Type<typeof struct>>)
+  return Schema.optionalWith(struct, { default: () => decode({}) })
+}
+
 /** Token bucket: `burst` requests at once, refilled at `perSecond`. */
 export const RateLimit = Schema.Struct({ perSecond: Positive, burst: PositiveInt })
 export type RateLimit = typeof RateLimit.Type
 
 /** Failed-login budgets: per source address (IPv6 per /64) and per configured client id. */
-export const FailedLogins = Schema.Struct({
+const failedLogins = {
   perAddress: Schema.optionalWith(RateLimit, { default: () => ({ perSecond: 0.2, burst: 10 }) }),
   perClient: Schema.optionalWith(RateLimit, { default: () => ({ perSecond: 1, burst: 30 }) })
-})
-const defaultFailedLogins = { perAddress: { perSecond: 0.2, burst: 10 }, perClient: { perSecond: 1, burst: 30 } }
+}
 
 export const Access = Schema.Literal("read", "write")
 export type Access = typeof Access.Type
@@ -94,7 +104,7 @@ const HostPattern = Schema.String.pipe(
   )
 )
 
-export const Policy = Schema.Struct({
+const policyFields = {
   /** URL schemes a target_url may use. */
   schemes: Schema.optionalWith(Schema.Array(Schema.Literal("https", "http")).pipe(Schema.minItems(1)), {
     default: () => ["https" as const]
@@ -105,10 +115,11 @@ export const Policy = Schema.Struct({
   allowPrivateTargets: Schema.optionalWith(Schema.Boolean, { default: () => false }),
   /** Accept well-formed event names this release does not know. */
   allowUnknownEvents: Schema.optionalWith(Schema.Boolean, { default: () => false })
-})
+}
+export const Policy = Schema.Struct(policyFields)
 export type Policy = typeof Policy.Type
 
-export const Upstream = Schema.Struct({
+const upstreamFields = {
   /**
    * Forward to the embedded sandbox instead of Voucherify (to try a config offline). Never implied: with a config
    * file and no upstream credentials the proxy refuses to start rather than quietly serve a sandbox.
@@ -132,7 +143,7 @@ export const Upstream = Schema.Struct({
   timeoutMs: Schema.optionalWith(PositiveInt, { default: () => 10_000 }),
   /** Retries of safe calls (core's rules: never a POST that may have arrived). */
   maxRetries: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 5)), { default: () => 1 })
-})
+}
 
 /** A redis:// or rediss:// URL. Never echoed in an error: its password is a secret. */
 const RedisUrl = Schema.Redacted(
@@ -169,7 +180,7 @@ export type SharedStateConfig = typeof SharedStateConfig.Type
 export const ProxyConfig = Schema.Struct({
   port: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 65535)), { default: () => 8080 }),
   host: Schema.optionalWith(Schema.NonEmptyTrimmedString, { default: () => "127.0.0.1" }),
-  upstream: Schema.optionalWith(Upstream, { default: () => Schema.decodeSync(Upstream)({}) }),
+  upstream: section(upstreamFields),
   clients: Schema.Array(Client).pipe(
     Schema.filter((clients) => {
       const seen = new Set<string>()
@@ -191,55 +202,37 @@ export const ProxyConfig = Schema.Struct({
       return true
     })
   ),
-  policy: Schema.optionalWith(Policy, { default: () => Schema.decodeSync(Policy)({}) }),
+  policy: section(policyFields),
   sharedState: Schema.optional(SharedStateConfig),
   /** Names this replica in access and audit lines; default `<hostname>/<pid>`. */
   instanceId: Schema.optional(Schema.NonEmptyTrimmedString),
   /** Whom to believe about a client's address (X-Forwarded-For); absent = nobody (see ClientAddress.ts). */
   trustProxy: Schema.optional(TrustProxy),
   /** Where audit records go: a file path (appended, JSON lines) or "-" for stdout. */
-  audit: Schema.optionalWith(
-    Schema.Struct({
-      path: Schema.NonEmptyString,
-      /** Rate-limited changes of a client, operation and project: one record, then one summary per this window. */
-      rateLimitedWindowMs: Schema.optionalWith(PositiveInt, { default: () => 60_000 })
-    }),
-    { default: () => ({ path: "-", rateLimitedWindowMs: 60_000 }) }
-  ),
-  limits: Schema.optionalWith(
-    Schema.Struct({
-      maxBodyBytes: Schema.optionalWith(PositiveInt, { default: () => 65_536 }),
-      requestTimeoutMs: Schema.optionalWith(PositiveInt, { default: () => 30_000 }),
-      /** For clients without their own `rateLimit`. */
-      rateLimit: Schema.optionalWith(RateLimit, { default: () => ({ perSecond: 10, burst: 20 }) }),
-      /** Failed logins allowed per source address and per claimed client id before 429 (see README). */
-      failedLogins: Schema.optionalWith(FailedLogins, { default: () => defaultFailedLogins }),
-      /** How long SIGTERM waits for in-flight requests before cutting them off. */
-      shutdownGraceMs: Schema.optionalWith(PositiveInt, { default: () => 25_000 })
-    }),
-    {
-      default: () => ({
-        maxBodyBytes: 65_536,
-        requestTimeoutMs: 30_000,
-        rateLimit: { perSecond: 10, burst: 20 },
-        failedLogins: defaultFailedLogins,
-        shutdownGraceMs: 25_000
-      })
-    }
-  ),
-  /** Live reload (SIGHUP always): also reload when the file changes; off for files written in place bit by bit. */
-  reload: Schema.optionalWith(Schema.Struct({ watch: Schema.optionalWith(Schema.Boolean, { default: () => true }) }), {
-    default: () => ({ watch: true })
+  audit: section({
+    /** A file path (absent: stdout, "-"). */
+    path: Schema.optionalWith(Schema.NonEmptyString, { default: () => "-" }),
+    /** Rate-limited changes of a client, operation and project: one record, then one summary per this window. */
+    rateLimitedWindowMs: Schema.optionalWith(PositiveInt, { default: () => 60_000 })
   }),
-  readiness: Schema.optionalWith(
-    Schema.Struct({
-      timeoutMs: Schema.optionalWith(PositiveInt, { default: () => 2_000 }),
-      cacheMs: Schema.optionalWith(Schema.Int.pipe(Schema.nonNegative()), { default: () => 5_000 }),
-      /** A project the probe lists with the proxy's credentials: /readyz then also proves they are accepted. */
-      project: Schema.optional(Schema.NonEmptyTrimmedString)
-    }),
-    { default: () => ({ timeoutMs: 2_000, cacheMs: 5_000 }) }
-  )
+  limits: section({
+    maxBodyBytes: Schema.optionalWith(PositiveInt, { default: () => 65_536 }),
+    requestTimeoutMs: Schema.optionalWith(PositiveInt, { default: () => 30_000 }),
+    /** For clients without their own `rateLimit`. */
+    rateLimit: Schema.optionalWith(RateLimit, { default: () => ({ perSecond: 10, burst: 20 }) }),
+    /** Failed logins allowed per source address and per claimed client id before 429 (see README). */
+    failedLogins: section(failedLogins),
+    /** How long SIGTERM waits for in-flight requests before cutting them off. */
+    shutdownGraceMs: Schema.optionalWith(PositiveInt, { default: () => 25_000 })
+  }),
+  /** Live reload (SIGHUP always): also reload when the file changes; off for files written in place bit by bit. */
+  reload: section({ watch: Schema.optionalWith(Schema.Boolean, { default: () => true }) }),
+  readiness: section({
+    timeoutMs: Schema.optionalWith(PositiveInt, { default: () => 2_000 }),
+    cacheMs: Schema.optionalWith(Schema.Int.pipe(Schema.nonNegative()), { default: () => 5_000 }),
+    /** A project the probe lists with the proxy's credentials: /readyz then also proves they are accepted. */
+    project: Schema.optional(Schema.NonEmptyTrimmedString)
+  })
 })
 export type ProxyConfig = typeof ProxyConfig.Type
 
