@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import { ManagementAuth } from "@voucherify-webhooks/core/Api"
-import { ApiTooManyRequests, ApiUnauthorized } from "@voucherify-webhooks/core/ApiErrors"
+import { tooManyRequests, unauthorized } from "@voucherify-webhooks/core/ApiErrors"
 import { currentRequestId } from "@voucherify-webhooks/core/ServerErrors"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
@@ -97,14 +97,7 @@ export const ManagementAuthLive = Layer.effect(
           state.headers["retry-after"] = String(retryAfterSeconds)
           RequestState.decided(state, key)
         })
-        return yield* Effect.fail(
-          new ApiTooManyRequests({
-            key,
-            message: "Too many requests",
-            details,
-            request_id: yield* FiberRef.get(currentRequestId)
-          })
-        )
+        return yield* Effect.fail(tooManyRequests(details, yield* FiberRef.get(currentRequestId), { key }))
       })
     return {
       managementId: (id) =>
@@ -139,13 +132,7 @@ export const ManagementAuthLive = Layer.effect(
             // Voucherify's 401 in shape and wording, but with the proxy's own key and marker: a caller can tell the
             // proxy refused its client key from Voucherify refusing the proxy's credentials (a 502 here).
             RequestState.decided(state, "proxy_unauthorized")
-            return yield* Effect.fail(
-              new ApiUnauthorized({
-                key: "proxy_unauthorized",
-                message: "Unauthorized",
-                request_id: yield* FiberRef.get(currentRequestId)
-              })
-            )
+            return yield* Effect.fail(unauthorized(yield* FiberRef.get(currentRequestId), "proxy_unauthorized"))
           }
           yield* throttle.succeeded(clientId, source)
           const key = fingerprint(client!.keyHashes[keyIndex]!)

@@ -4,7 +4,7 @@ import { brotliCompress, constants, gzip } from "node:zlib"
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import { boomBody } from "@voucherify-webhooks/core/ApiErrors"
+import { boomResponse } from "@voucherify-webhooks/core/ServerErrors"
 import * as Effect from "effect/Effect"
 
 /**
@@ -51,10 +51,11 @@ export const docsCache = (path: string) => {
     tokens -= 1
     return true
   }
-  const busy = HttpServerResponse.unsafeJson(
-    boomBody(503, "Service Unavailable", "The docs page is being downloaded too often; retry in a second"),
-    { status: 503, headers: { "retry-after": "1" } }
-  )
+  const busy = boomResponse(
+    503,
+    "Service Unavailable",
+    "The docs page is being downloaded too often; retry in a second"
+  ).pipe(HttpServerResponse.setHeader("retry-after", "1"))
   const serve = (request: HttpServerRequest.HttpServerRequest, page: Cached) => {
     const headers = { etag: page.etag, vary: "accept-encoding", "cache-control": "public, max-age=3600" }
     const inm = request.headers["if-none-match"]

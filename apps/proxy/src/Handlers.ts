@@ -9,7 +9,7 @@ import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
 import * as Redacted from "effect/Redacted"
 import { Audit, AuditFailed, type AuditRecord } from "./Audit.js"
-import { failWith, type ProxyError, redactor, toApiError, withoutBadRequest } from "./ErrorMapping.js"
+import { failWith, type ProxyError, redactor, toApiError, withoutBadRequest } from "./ErrorToResponse.js"
 import { LiveConfig } from "./LiveConfig.js"
 import { Metrics, timeUpstream } from "./Metrics.js"
 import { checkPolicy } from "./Policy.js"
@@ -29,7 +29,7 @@ const hostOf = (url: string): string | undefined => {
 
 /**
  * The five operations (the client's rate limit was taken at authentication): scope → (mutations) policy → audit "attempt" → forward through core's
- * Webhooks → audit "outcome". Every failure goes through ErrorMapping, so each path answers in the same shapes.
+ * Webhooks → audit "outcome". Every failure goes through ErrorToResponse, so each path answers in the same shapes.
  */
 export const WebhooksLive = HttpApiBuilder.group(WebhooksApi, "webhooks", (handlers) =>
   Effect.gen(function* () {

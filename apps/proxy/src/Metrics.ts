@@ -1,36 +1,18 @@
-import * as HttpApi from "@effect/platform/HttpApi"
-import { WebhooksApi } from "@voucherify-webhooks/core/Api"
+import { endpointOf, isRouteName, templateOf } from "@voucherify-webhooks/core/Routes"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 
-// Operation names come from the one API definition, so labels stay a small fixed set (no path cardinality blow-up).
-const operations: Array<{
-  readonly method: string
-  readonly pattern: RegExp
-  readonly name: string
-  readonly route: string
-}> = []
-HttpApi.reflect(WebhooksApi, {
-  onGroup: () => {},
-  onEndpoint: ({ endpoint }) => {
-    operations.push({
-      method: endpoint.method,
-      pattern: new RegExp(`^${endpoint.path.replace(/:[^/]+/g, "[^/]+")}$`),
-      name: endpoint.name,
-      route: endpoint.path.replace(/:([^/]+)/g, "{$1}")
-    })
-  }
-})
+// Operation names come from core's route table, so labels stay a small fixed set (no path cardinality blow-up).
 
 /** The path template of an API operation (`/management/v1/projects/{projectId}/webhooks`), else undefined. */
-export const routeOf = (operation: string): string | undefined => operations.find((op) => op.name === operation)?.route
+export const routeOf = (operation: string): string | undefined =>
+  isRouteName(operation) ? templateOf(operation) : undefined
 const plain = new Set(["/healthz", "/readyz", "/metrics", "/docs", "/openapi.json"])
 
 /** The metric label for a request: an API operation, an operations endpoint, or "other". */
 export const operationOf = (method: string, url: string): string => {
   const path = url.split("?", 1)[0] ?? ""
-  for (const op of operations) if (op.method === method && op.pattern.test(path)) return op.name
-  return plain.has(path) ? path.slice(1) : "other"
+  return endpointOf(method, path) ?? (plain.has(path) ? path.slice(1) : "other")
 }
 
 const buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const

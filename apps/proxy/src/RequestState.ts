@@ -1,4 +1,4 @@
-import type { CallContext } from "@voucherify-webhooks/core/ErrorMapping"
+import type { CallContext } from "@voucherify-webhooks/core/ErrorFromResponse"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import type { Snapshot } from "./LiveConfig.js"

@@ -8,9 +8,16 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import { WebhooksApi } from "@voucherify-webhooks/core/Api"
-import { mayHaveBeenAppliedAdvice } from "@voucherify-webhooks/core/ErrorMapping"
+import { gatewayTimeout } from "@voucherify-webhooks/core/ApiErrors"
+import { mayHaveBeenAppliedAdvice } from "@voucherify-webhooks/core/ErrorFromResponse"
 import { type DrainReport, drainingServer } from "@voucherify-webhooks/core/NodeServer"
-import { bodyTimeout, currentRequestId, routerConfig, voucherifyErrors } from "@voucherify-webhooks/core/ServerErrors"
+import {
+  bodyTimeout,
+  currentRequestId,
+  errorResponse,
+  routerConfig,
+  voucherifyErrors
+} from "@voucherify-webhooks/core/ServerErrors"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
@@ -32,8 +39,6 @@ import { SharedState, SharedStateUnavailable, sharedStateDetail, sharedStateMetr
 import * as Tracing from "./Tracing.js"
 import * as TracingSettings from "./TracingSettings.js"
 import * as Upstream from "./Upstream.js"
-
-export type { DrainReport } from "@voucherify-webhooks/core/NodeServer"
 
 /** The shutdown log line: what the drain finished and what it had to cut. */
 export const drainSummary = (report: DrainReport, graceMs: number): string => {
@@ -99,17 +104,14 @@ const requestTimeout =
             const state = yield* FiberRef.get(RequestState.currentRequest)
             const { forwarded } = state
             RequestState.decided(state, "proxy_request_timeout")
-            return HttpServerResponse.unsafeJson(
-              {
-                code: 504,
-                key: "proxy_request_timeout",
-                message: "Gateway timeout",
-                details: `the request did not complete within ${ms} ms${
+            return errorResponse(
+              gatewayTimeout(
+                "proxy_request_timeout",
+                `the request did not complete within ${ms} ms${
                   forwarded === undefined ? "" : `; ${mayHaveBeenAppliedAdvice(forwarded)}`
                 }`,
                 request_id
-              },
-              { status: 504 }
+              )
             )
           })
     )

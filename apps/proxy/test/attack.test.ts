@@ -7,7 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Audit } from "../src/Audit.js"
-import { maxRetryAfterSeconds } from "../src/ErrorMapping.js"
+import { maxRetryAfterSeconds } from "../src/ErrorToResponse.js"
 import { auth, baseConfig, call, memoryAudit, startFakeUpstream, startProxy, webhookBody } from "./helpers.js"
 
 // What an adversarial test found, each driven over loopback against the proxy in front of a scripted upstream that

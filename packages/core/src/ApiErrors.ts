@@ -88,17 +88,17 @@ type Extra = { readonly request_id?: string | undefined; readonly details?: stri
 const present = <A extends Record<string, unknown>>(a: A): A =>
   Object.fromEntries(Object.entries(a).filter(([, v]) => v !== undefined)) as A
 
-/** 400 `invalid_payload`: `details` names each field and the fix. */
-export const invalidPayload = (details: string, request_id?: string) =>
-  new ApiBadRequest(present({ key: "invalid_payload", message: "Invalid payload", details, request_id }))
+/** 400 `invalid_payload` (or another 400 `key`, e.g. a proxy's own rule): `details` names each field and the fix. */
+export const invalidPayload = (details: string, request_id?: string, key = "invalid_payload") =>
+  new ApiBadRequest(present({ key, message: "Invalid payload", details, request_id }))
 
 /** 400 `limit_exceeded`: a cap (projects, webhooks per project) reached. */
 export const limitExceeded = (details: string, request_id?: string) =>
   new ApiBadRequest(present({ key: "limit_exceeded", message: "Limit exceeded", details, request_id }))
 
-/** Voucherify's documented 401 body. */
-export const unauthorized = (request_id?: string) =>
-  new ApiUnauthorized(present({ key: "unauthorized", message: "Unauthorized", request_id }))
+/** Voucherify's documented 401 body (a proxy refusing its own client key says so with another `key`). */
+export const unauthorized = (request_id?: string, key = "unauthorized") =>
+  new ApiUnauthorized(present({ key, message: "Unauthorized", request_id }))
 
 /** 402 `missing_required_feature`: Voucherify's answer to a plan without the Management API. */
 export const paymentRequired = (request_id?: string) =>
@@ -137,9 +137,15 @@ export const resourceNotFound = (
     })
   )
 
-/** 429 `too_many_requests`; the caller sets `Retry-After`. */
-export const tooManyRequests = (details: string, request_id?: string, message = "Too many requests") =>
-  new ApiTooManyRequests(present({ key: "too_many_requests", message, details, request_id }))
+/** 429 `too_many_requests` unless told another key; the caller sets `Retry-After`. */
+export const tooManyRequests = (
+  details: string,
+  request_id?: string,
+  {
+    key = "too_many_requests",
+    message = "Too many requests"
+  }: { readonly key?: string; readonly message?: string } = {}
+) => new ApiTooManyRequests(present({ key, message, details, request_id }))
 
 /** 500: a bug or a dependency that failed, never the client's fault; `key` says which (`internal_error` unless told). */
 export const internalError = (extra: Extra & { readonly key?: string; readonly message?: string } = {}) =>

@@ -39,8 +39,14 @@ const compiled = (Object.keys(routes) as Array<RouteName>).map((name) => ({
   pattern: new RegExp(`^${routes[name].path.replace(/:[^/]+/g, "[^/]+")}$`)
 }))
 
+/** True when `name` is one of the table's endpoints. */
+export const isRouteName = (name: string): name is RouteName => Object.hasOwn(routes, name)
+
+/** The path template as OpenAPI writes it (`/management/v1/projects/{projectId}/webhooks`): for span names, docs. */
+export const templateOf = (name: RouteName): string => routes[name].path.replace(/:([^/]+)/g, "{$1}")
+
 /** The endpoint a request is for (`path` without the query), or undefined. */
-export const routeOf = (method: string, path: string): RouteName | undefined =>
+export const endpointOf = (method: string, path: string): RouteName | undefined =>
   compiled.find((r) => r.method === method && r.pattern.test(path))?.name
 
 /** The methods an API path answers (empty when it is no API path): for 405 with `Allow`. */

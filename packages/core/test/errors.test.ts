@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { parseErrorBody } from "../src/ApiErrors.js"
-import { type CallContext, errorFromResponse } from "../src/ErrorMapping.js"
+import { type CallContext, errorFromResponse } from "../src/ErrorFromResponse.js"
 import { retryAfterMs } from "../src/RetryAfter.js"
 
 const create: CallContext = { operation: "create", projectId: "proj_X" }

@@ -1,7 +1,7 @@
 import * as HttpApi from "@effect/platform/HttpApi"
 import { describe, expect, it } from "vitest"
 import { WebhooksApi } from "../src/Api.js"
-import { methodsAt, pathOf, routeOf, routes } from "../src/Routes.js"
+import { endpointOf, methodsAt, pathOf, routes, templateOf } from "../src/Routes.js"
 
 describe("the route table", () => {
   it("is exactly what WebhooksApi declares: every endpoint, its method and path, nothing else", () => {
@@ -21,11 +21,12 @@ describe("the route table", () => {
   })
 
   it("names the endpoint of a request, and the methods a path answers", () => {
-    expect(routeOf("PUT", "/management/v1/projects/p/webhooks/w")).toBe("update")
-    expect(routeOf("POST", "/management/v1/projects/p/webhooks")).toBe("create")
-    expect(routeOf("PATCH", "/management/v1/projects/p/webhooks/w")).toBeUndefined()
-    expect(routeOf("GET", "/management/v1/projects/p/webhooks/w/x")).toBeUndefined()
+    expect(endpointOf("PUT", "/management/v1/projects/p/webhooks/w")).toBe("update")
+    expect(endpointOf("POST", "/management/v1/projects/p/webhooks")).toBe("create")
+    expect(endpointOf("PATCH", "/management/v1/projects/p/webhooks/w")).toBeUndefined()
+    expect(endpointOf("GET", "/management/v1/projects/p/webhooks/w/x")).toBeUndefined()
     expect(methodsAt("/management/v1/projects/p/webhooks/w")).toEqual(["GET", "PUT", "DELETE"])
     expect(methodsAt("/elsewhere")).toEqual([])
+    expect(templateOf("get")).toBe("/management/v1/projects/{projectId}/webhooks/{webhookId}")
   })
 })

@@ -37,7 +37,7 @@ export const gate = Effect.map(
             tooManyRequests(
               `The sandbox allows ${decision.limit} requests per ${controls.limiter.current.windowMs} ms; retry after ${headers["retry-after"]} s`,
               request_id,
-              "Too many requests hit the API too quickly."
+              { message: "Too many requests hit the API too quickly." }
             )
           )
         }

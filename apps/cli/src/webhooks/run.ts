@@ -1,4 +1,4 @@
-import { type CallContext, mayHaveBeenAppliedAdvice } from "@voucherify-webhooks/core/ErrorMapping"
+import { type CallContext, mayHaveBeenAppliedAdvice } from "@voucherify-webhooks/core/ErrorFromResponse"
 import { Webhook } from "@voucherify-webhooks/core/Webhook"
 import { Webhooks } from "@voucherify-webhooks/core/Webhooks"
 import * as Effect from "effect/Effect"

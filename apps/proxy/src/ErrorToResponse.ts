@@ -1,16 +1,17 @@
 import {
-  ApiBadGateway,
-  ApiBadRequest,
+  type ApiBadRequest,
   type ApiError,
-  ApiForbidden,
-  ApiGatewayTimeout,
-  ApiInternalError,
-  ApiNotFound,
-  ApiPaymentRequired,
-  ApiTooManyRequests,
-  type ApiUnauthorized
+  type ApiUnauthorized,
+  badGateway,
+  forbidden,
+  gatewayTimeout,
+  internalError,
+  invalidPayload,
+  paymentRequired,
+  resourceNotFound,
+  tooManyRequests
 } from "@voucherify-webhooks/core/ApiErrors"
-import { type CallContext, checkCommand, mayHaveBeenAppliedAdvice } from "@voucherify-webhooks/core/ErrorMapping"
+import { type CallContext, checkCommand, mayHaveBeenAppliedAdvice } from "@voucherify-webhooks/core/ErrorFromResponse"
 import type { WebhooksError } from "@voucherify-webhooks/core/Errors"
 import type { ProxyErrorKey } from "@voucherify-webhooks/core/ProxyDecision"
 import { currentRequestId } from "@voucherify-webhooks/core/ServerErrors"
@@ -79,12 +80,11 @@ export const toApiError = (
   /** The x-vwh-proxy-decision of an error the proxy made; undefined for Voucherify's answer relayed. */
   decision?: ProxyErrorKey
 } => {
-  const rid = { request_id }
   switch (error._tag) {
     case "ScopeDenied":
       return {
         decision: "proxy_scope_denied",
-        error: new ApiForbidden({ key: "proxy_scope_denied", message: "Forbidden", details: error.message, ...rid })
+        error: forbidden(error.message, request_id, "proxy_scope_denied")
       }
     case "PolicyViolation": {
       // Unknown events alone are what Voucherify itself refuses, in its words (the contract's invalid_payload);
@@ -92,20 +92,18 @@ export const toApiError = (
       const own = error.issues.some((i) => !i.path.startsWith("events"))
       return {
         decision: own ? "proxy_policy_violation" : "invalid_request",
-        error: new ApiBadRequest({
-          key: own ? "proxy_policy_violation" : "invalid_payload",
-          message: "Invalid payload",
-          details: describeIssues(error.issues),
-          ...rid
-        })
+        error: invalidPayload(
+          describeIssues(error.issues),
+          request_id,
+          own ? "proxy_policy_violation" : "invalid_payload"
+        )
       }
     }
     case "AuditFailed":
       return {
         decision: "proxy_audit_unavailable",
-        error: new ApiInternalError({
+        error: internalError({
           key: "proxy_audit_unavailable",
-          message: "Internal error",
           details:
             error.phase === "attempt" || forwarded === undefined
               ? "the audit record could not be written, so the change was not made (nothing was sent upstream)"
@@ -117,63 +115,41 @@ export const toApiError = (
                     webhookId: forwarded.webhookId ?? error.webhookId
                   }
                 )}`,
-          ...rid
+          request_id
         })
       }
     case "ValidationError":
       return {
         ...(error.source === "client" ? { decision: "invalid_request" as const } : {}),
-        error: new ApiBadRequest({
-          key: "invalid_payload",
-          message: "Invalid payload",
-          details:
-            error.source === "client" ? describeIssues(error.issues) : `upstream: ${upstreamSaid(error, redact)}`,
-          ...rid
-        })
+        error: invalidPayload(
+          error.source === "client" ? describeIssues(error.issues) : `upstream: ${upstreamSaid(error, redact)}`,
+          request_id
+        )
       }
     case "AuthError":
       switch (error.reason) {
         case "missing_required_feature":
-          return {
-            error: new ApiPaymentRequired({
-              key: "missing_required_feature",
-              message: "Payment required",
-              details: "Your current plan does not include a feature required to perform this operation.",
-              ...rid
-            })
-          }
+          return { error: paymentRequired(request_id) }
         case "forbidden":
-          return {
-            error: new ApiForbidden({
-              key: error.key ?? "forbidden",
-              message: "Forbidden",
-              details: `upstream refused access: ${upstreamSaid(error, redact)}`,
-              ...rid
-            })
-          }
+          return { error: forbidden(`upstream refused access: ${upstreamSaid(error, redact)}`, request_id, error.key) }
         default:
           // The upstream credentials are the proxy's, not the client's: a 401 there is our misconfiguration.
           return {
             decision: "upstream_unauthorized",
-            error: new ApiBadGateway({
-              key: "upstream_unauthorized",
-              message: "Bad gateway",
-              details:
-                "the proxy's upstream credentials were rejected or are missing; the operator must fix VOUCHERIFY_MANAGEMENT_ID / VOUCHERIFY_MANAGEMENT_TOKEN",
-              ...rid
-            })
+            error: badGateway(
+              "upstream_unauthorized",
+              "the proxy's upstream credentials were rejected or are missing; the operator must fix VOUCHERIFY_MANAGEMENT_ID / VOUCHERIFY_MANAGEMENT_TOKEN",
+              request_id
+            )
           }
       }
     case "NotFoundError":
       return {
-        error: new ApiNotFound({
-          key: "not_found",
-          message: "Resource not found",
-          details: upstreamSaid(error, redact),
-          ...rid,
-          ...(error.resource === "unknown" ? {} : { resource_type: error.resource }),
-          ...(error.resource_id === undefined ? {} : { resource_id: error.resource_id })
-        })
+        error: resourceNotFound(
+          upstreamSaid(error, redact),
+          { id: error.resource_id, type: error.resource === "unknown" ? undefined : error.resource },
+          request_id
+        )
       }
     case "RateLimitError": {
       const retryAfterSeconds = Math.min(
@@ -181,12 +157,7 @@ export const toApiError = (
         Math.max(1, Math.ceil((error.retryAfterMs ?? 1000) / 1000))
       )
       return {
-        error: new ApiTooManyRequests({
-          key: "too_many_requests",
-          message: "Too many requests",
-          details: `upstream rate limit reached; retry in ${retryAfterSeconds} s`,
-          ...rid
-        }),
+        error: tooManyRequests(`upstream rate limit reached; retry in ${retryAfterSeconds} s`, request_id),
         retryAfterSeconds
       }
     }
@@ -194,19 +165,17 @@ export const toApiError = (
       return error.reason === "timeout"
         ? {
             decision: "upstream_timeout",
-            error: new ApiGatewayTimeout({
-              key: "upstream_timeout",
-              message: "Gateway timeout",
-              details: `the upstream did not answer in time${uncertainty(error, forwarded)}`,
-              ...rid
-            })
+            error: gatewayTimeout(
+              "upstream_timeout",
+              `the upstream did not answer in time${uncertainty(error, forwarded)}`,
+              request_id
+            )
           }
         : {
             decision: "upstream_error",
-            error: new ApiBadGateway({
-              key: "upstream_error",
-              message: "Bad gateway",
-              details: `${
+            error: badGateway(
+              "upstream_error",
+              `${
                 error.reason === "transport"
                   ? error.notSent === true
                     ? "the upstream could not be reached (nothing was sent)"
@@ -215,8 +184,8 @@ export const toApiError = (
                     ? `the upstream failed (${error.reason})`
                     : `the upstream answered ${error.status} (${error.reason})`
               }${uncertainty(error, forwarded)}`,
-              ...rid
-            })
+              request_id
+            )
           }
   }
 }
@@ -251,12 +220,11 @@ export const withoutBadRequest = <A, R>(
       Effect.zipRight(
         RequestState.update((state) => RequestState.decided(state, "upstream_error")),
         Effect.fail(
-          new ApiBadGateway({
-            key: "upstream_error",
-            message: "Bad gateway",
-            details: `the upstream refused a request the proxy had validated: ${e.details ?? e.message}`,
-            ...(e.request_id === undefined ? {} : { request_id: e.request_id })
-          })
+          badGateway(
+            "upstream_error",
+            `the upstream refused a request the proxy had validated: ${e.details ?? e.message}`,
+            e.request_id
+          )
         )
       )
   )

@@ -2,8 +2,16 @@ import { type ErrorInfo, parseErrorBody } from "./ApiErrors.js"
 import { AuthError, HttpError, NotFoundError, RateLimitError, ValidationError, type WebhooksError } from "./Errors.js"
 import { proxyDecisionOf } from "./ProxyDecision.js"
 import { retryAfterMs } from "./RetryAfter.js"
+import type { RouteName } from "./Routes.js"
 
-export type Operation = "create" | "list" | "get" | "update" | "delete"
+/*
+ * The client side of errors: an answer that is not 2xx (status, headers, body in either of Voucherify's shapes)
+ * becomes the typed error a caller acts on (Errors.ts), here and nowhere else. The wire shapes are ApiErrors.ts;
+ * the other direction, a typed error answered to a client, is the proxy's ErrorToResponse.ts.
+ */
+
+/** The webhook operation a call was: one of the route table's endpoints. */
+export type Operation = RouteName
 
 /** What the failed call was about, so the message can say so. */
 export interface CallContext {
