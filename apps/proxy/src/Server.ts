@@ -8,7 +8,7 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import { WebhooksApi } from "@voucherify-webhooks/core/Api"
-import { gatewayTimeout } from "@voucherify-webhooks/core/ApiErrors"
+import { gatewayTimeout, serviceUnavailable } from "@voucherify-webhooks/core/ApiErrors"
 import { mayHaveBeenAppliedAdvice } from "@voucherify-webhooks/core/ErrorFromResponse"
 import { type DrainReport, drainingServer } from "@voucherify-webhooks/core/NodeServer"
 import {
@@ -124,16 +124,14 @@ const sharedStateDenied = (app: HttpApp.Default): HttpApp.Default =>
   Effect.catchAllDefect(app, (defect) =>
     defect instanceof SharedStateUnavailable
       ? Effect.map(FiberRef.get(currentRequestId), (request_id) =>
-          HttpServerResponse.unsafeJson(
-            {
-              code: 503,
-              key: "shared_state_unavailable",
-              message: "Service unavailable",
-              details:
-                'the proxy cannot reach its rate-limit store (Redis) and is configured to refuse requests meanwhile (sharedState.onUnavailable: "deny"); retry shortly',
+          errorResponse(
+            serviceUnavailable(
+              "shared_state_unavailable",
+              'the proxy cannot reach its rate-limit store (Redis) and is configured to refuse requests meanwhile (sharedState.onUnavailable: "deny"); retry shortly',
               request_id
-            },
-            { status: 503, headers: { "retry-after": "1", "x-vwh-proxy-decision": "shared_state_unavailable" } }
+            )
+          ).pipe(
+            HttpServerResponse.setHeaders({ "retry-after": "1", "x-vwh-proxy-decision": "shared_state_unavailable" })
           )
         )
       : Effect.die(defect)

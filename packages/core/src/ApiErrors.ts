@@ -67,11 +67,16 @@ export class ApiBadGateway extends Schema.Class<ApiBadGateway>("ApiBadGateway")(
   errorFields(502),
   HttpApiSchema.annotations({ status: 502, description: "The upstream failed" })
 ) {}
+export class ApiServiceUnavailable extends Schema.Class<ApiServiceUnavailable>("ApiServiceUnavailable")(
+  errorFields(503),
+  HttpApiSchema.annotations({ status: 503, description: "Not serving now; see Retry-After" })
+) {}
 export class ApiGatewayTimeout extends Schema.Class<ApiGatewayTimeout>("ApiGatewayTimeout")(
   errorFields(504),
   HttpApiSchema.annotations({ status: 504, description: "The upstream did not answer in time" })
 ) {}
 
+/** The errors `WebhooksApi` declares. (503 is answered only outside it, by middleware: see ServerErrors.errorResponse.) */
 export type ApiError =
   | ApiBadRequest
   | ApiUnauthorized
@@ -154,6 +159,9 @@ export const internalError = (extra: Extra & { readonly key?: string; readonly m
 /** 502 and 504: the upstream failed, or did not answer in time. */
 export const badGateway = (key: string, details: string, request_id?: string) =>
   new ApiBadGateway(present({ key, message: "Bad gateway", details, request_id }))
+/** 503: the server refuses for now (a dependency it needs is down); the caller sets `Retry-After`. */
+export const serviceUnavailable = (key: string, details: string, request_id?: string) =>
+  new ApiServiceUnavailable(present({ key, message: "Service unavailable", details, request_id }))
 export const gatewayTimeout = (key: string, details: string, request_id?: string) =>
   new ApiGatewayTimeout(present({ key, message: "Gateway timeout", details, request_id }))
 

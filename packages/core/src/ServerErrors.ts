@@ -10,7 +10,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
-import { type ApiError, boomBody, internalError, invalidPayload } from "./ApiErrors.js"
+import { type ApiError, type ApiServiceUnavailable, boomBody, internalError, invalidPayload } from "./ApiErrors.js"
 import { currentRequestId, wellFormedRequestId } from "./Correlation.js"
 import { maxIdLength } from "./Ids.js"
 import { methodsAt } from "./Routes.js"
@@ -72,7 +72,7 @@ export const routerConfig = HttpRouter.setRouterConfig({ maxParamLength: 8 * max
  * An error as a response, for code that answers outside HttpApi's encoding (this middleware, the sandbox's
  * gate): the body HttpApi would send for it.
  */
-export const errorResponse = (error: ApiError): HttpServerResponse.HttpServerResponse =>
+export const errorResponse = (error: ApiError | ApiServiceUnavailable): HttpServerResponse.HttpServerResponse =>
   HttpServerResponse.unsafeJson({ ...error }, { status: error.code })
 
 /** A `{statusCode, error, message}` body (Voucherify's framework-level errors) as a response. */
