@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import { fingerprint } from "./Keys.js"
 import type { Client } from "./ProxyConfig.js"
-import { plan } from "./Startup.js"
+import { describeWorkers, plan } from "./Startup.js"
 import type { StartupRefused } from "./StartupErrors.js"
 
 const describeClient = (c: Client) =>
@@ -25,6 +25,7 @@ export const checkConfig = (configFlag: Option.Option<string>): Effect.Effect<vo
         : [
             `config ok: ${p.configPath}`,
             `  listen:   ${s.host}:${s.port}`,
+            `  workers:  ${describeWorkers(s.workers)}${p.workers > 1 ? " (node:cluster; rate limits shared through sharedState)" : ""}`,
             `  upstream: ${
               p.upstream._tag === "Sandbox"
                 ? "the embedded sandbox (upstream.sandbox: true)"

@@ -74,6 +74,24 @@ const portConfig = optionalString("PORT").pipe(
   )
 )
 
+/** WORKERS: a positive integer or "auto", as in the config's `workers` (which it overrides). */
+const workersConfig = optionalString("WORKERS").pipe(
+  Config.mapOrFail((value) => {
+    if (Option.isNone(value)) return Either.right(Option.none<number | "auto">())
+    const text = value.value.trim()
+    if (text.toLowerCase() === "auto") return Either.right(Option.some("auto" as const))
+    const n = Number(text)
+    return /^\d+$/.test(text) && n >= 1
+      ? Either.right(Option.some(n))
+      : Either.left(
+          ConfigError.InvalidData(
+            ["WORKERS"],
+            `must be a positive integer or "auto", got ${JSON.stringify(value.value)}`
+          )
+        )
+  })
+)
+
 const logLevels = {
   debug: LogLevel.Debug,
   info: LogLevel.Info,
@@ -102,6 +120,7 @@ const logLevelConfig = optionalString("LOG_LEVEL").pipe(
 export const proxyEnvironment = Config.all({
   port: portConfig,
   host: optionalString("HOST"),
+  workers: workersConfig,
   logLevel: logLevelConfig,
   configPath: optionalString("PROXY_CONFIG"),
   // Its password is a secret: Redacted from here on, and REDIS_URL_FILE may hold it instead.

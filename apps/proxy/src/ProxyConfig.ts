@@ -177,9 +177,28 @@ export const SharedStateConfig = Schema.Struct({
 })
 export type SharedStateConfig = typeof SharedStateConfig.Type
 
+/**
+ * How many processes serve on the port (node:cluster): a positive integer, or "auto" for one per CPU this process may
+ * use (`os.availableParallelism()`). More than one needs `sharedState`, or each would keep its own rate limits.
+ */
+export const Workers = Schema.Union(
+  Schema.Int.pipe(Schema.greaterThanOrEqualTo(1)),
+  Schema.Literal("auto")
+).annotations({
+  // One message for the whole union (its members' "Expected number or …" would not say what to write).
+  message: (issue) => {
+    const actual = "actual" in issue ? issue.actual : undefined
+    const quoted = typeof actual === "string" && /^\s*\d+\s*$/.test(actual) ? " (a number, without quotes)" : ""
+    return { message: `must be a positive integer or "auto", got ${JSON.stringify(actual)}${quoted}`, override: true }
+  }
+})
+export type Workers = typeof Workers.Type
+
 export const ProxyConfig = Schema.Struct({
   port: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 65535)), { default: () => 8080 }),
   host: Schema.optionalWith(Schema.NonEmptyTrimmedString, { default: () => "127.0.0.1" }),
+  /** Processes serving on the port; 1 is a single process with no cluster code on its path. */
+  workers: Schema.optionalWith(Workers, { default: () => 1 }),
   upstream: section(upstreamFields),
   clients: Schema.Array(Client).pipe(
     Schema.filter((clients) => {

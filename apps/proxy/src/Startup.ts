@@ -1,4 +1,5 @@
 import { accessSync, constants, existsSync } from "node:fs"
+import { availableParallelism } from "node:os"
 import { dirname, resolve } from "node:path"
 import { clusters } from "@voucherify-webhooks/core/Clusters"
 import * as CoreConfig from "@voucherify-webhooks/core/Config"
@@ -13,7 +14,7 @@ import * as Schema from "effect/Schema"
 import { loadConfigFile } from "./ConfigFile.js"
 import { configErrorLines, proxyEnvironment } from "./Env.js"
 import { hashKey, mintKey } from "./Keys.js"
-import { decodeConfig, type ProxyConfig, SharedStateConfig } from "./ProxyConfig.js"
+import { decodeConfig, type ProxyConfig, SharedStateConfig, type Workers } from "./ProxyConfig.js"
 import { StartupRefused } from "./StartupErrors.js"
 import { settings as tracingSettings } from "./TracingSettings.js"
 
@@ -36,7 +37,25 @@ export interface StartupPlan {
   readonly demoKey: Redacted.Redacted<string> | undefined
   readonly upstream: UpstreamChoice
   readonly logLevel: LogLevel.LogLevel
+  /** How many processes serve (`workers`, "auto" resolved); 1 = a single process, no cluster. */
+  readonly workers: number
 }
+
+/** The number of processes a `workers` setting means here. */
+export const workerCount = (setting: Workers): number => (setting === "auto" ? availableParallelism() : setting)
+
+/** `2` or `2 (auto: this machine's CPUs)`, for messages and check-config. */
+export const describeWorkers = (setting: Workers): string =>
+  setting === "auto" ? `${workerCount(setting)} (auto: the CPUs this process may use)` : String(setting)
+
+/**
+ * Several workers need their rate limits in Redis: each worker is a whole proxy with its own in-memory buckets, so N
+ * of them would give every client N budgets (and N times its failed logins). Undefined when the settings agree.
+ */
+const workersProblem = (settings: ProxyConfig, fromEnv: boolean): string | undefined =>
+  workerCount(settings.workers) > 1 && settings.sharedState === undefined
+    ? `workers: ${describeWorkers(settings.workers)}${fromEnv ? " (from WORKERS)" : ""} without sharedState: each worker would keep its own rate limits, giving every client ${workerCount(settings.workers)} budgets; set sharedState.redisUrl (or REDIS_URL) so the workers share them, or workers: 1`
+    : undefined
 
 const sharedStateDefaults = Schema.decodeSync(SharedStateConfig)({})
 
@@ -108,6 +127,7 @@ export const plan = (configFlag: Option.Option<string>): Effect.Effect<StartupPl
       ...config,
       port: Option.getOrElse(env.port, () => config.port),
       host: Option.getOrElse(env.host, () => config.host),
+      workers: Option.getOrElse(env.workers, () => config.workers),
       ...(Option.isSome(env.redisUrl)
         ? { sharedState: { ...(config.sharedState ?? sharedStateDefaults), redisUrl: env.redisUrl.value } }
         : {})
@@ -123,14 +143,21 @@ export const plan = (configFlag: Option.Option<string>): Effect.Effect<StartupPl
         )
       }
       const demoKey = mintKey()
+      const demo = withEnv(demoConfig(demoKey))
+      if (workerCount(demo.workers) > 1) {
+        return yield* refuse(
+          `vwh-proxy: refusing to start: WORKERS=${describeWorkers(demo.workers)} without a config: the demo runs as one process (its key is minted per process); unset WORKERS, or give a config (--config FILE) with sharedState`
+        )
+      }
       return {
         configPath,
         configText: undefined,
-        settings: withEnv(demoConfig(demoKey)),
+        settings: demo,
         withEnv,
         demoKey,
         upstream: { _tag: "Sandbox" },
-        logLevel: env.logLevel
+        logLevel: env.logLevel,
+        workers: 1
       } satisfies StartupPlan
     }
 
@@ -143,13 +170,16 @@ export const plan = (configFlag: Option.Option<string>): Effect.Effect<StartupPl
         `config error: ${configPath}: sharedState.redisUrl: is missing: give the Redis URL there, or in REDIS_URL (or REDIS_URL_FILE)`
       )
     }
+    const workers = workersProblem(settings, Option.isSome(env.workers))
+    if (workers !== undefined) return yield* refuse(`config error: ${configPath}: ${workers}`)
     const base = {
       configPath,
       configText: loaded.text,
       settings,
       withEnv,
       demoKey: undefined,
-      logLevel: env.logLevel
+      logLevel: env.logLevel,
+      workers: workerCount(settings.workers)
     }
     if (settings.upstream.sandbox) {
       if (named.length > 0) {
