@@ -7,7 +7,15 @@ let current = `${hostname()}/${process.pid}`
 /** This process's name in access and audit lines. */
 export const instance = (): string => current
 
-/** Set once at start from the config's `instanceId`, when it has one. */
-export const setInstance = (configured: string | undefined): void => {
-  current = configured ?? `${hostname()}/${process.pid}`
+/**
+ * Set once at start from the config's `instanceId`, when it has one; a worker of `workers: N` is `<instanceId>/w<k>`
+ * (without an instanceId, each worker's pid already tells them apart).
+ */
+export const setInstance = (configured: string | undefined, worker?: number): void => {
+  current =
+    configured === undefined
+      ? `${hostname()}/${process.pid}`
+      : worker === undefined
+        ? configured
+        : `${configured}/w${worker}`
 }

@@ -25,13 +25,41 @@ export const stdoutUnusable = (): string | undefined => stdoutFailure
 // One write per tick instead of one console.log per line: under load, per-line writes were ~14 % of CPU.
 let pending: Array<string> = []
 let scheduled = false
+/** The largest write in bytes: unbounded, unless other processes write to the same stdout (see {@link sharedStdout}). */
+let maxWrite = Number.POSITIVE_INFINITY
 const flush = () => {
   scheduled = false
   if (pending.length === 0) return
-  const chunk = `${pending.join("\n")}\n`
+  const lines = pending
   pending = []
-  if (stdoutFailure === undefined) process.stdout.write(chunk)
+  if (stdoutFailure !== undefined) return
+  if (maxWrite === Number.POSITIVE_INFINITY) {
+    process.stdout.write(`${lines.join("\n")}\n`)
+    return
+  }
+  let chunk = ""
+  let bytes = 0
+  for (const line of lines) {
+    const size = Buffer.byteLength(line) + 1
+    if (bytes > 0 && bytes + size > maxWrite) {
+      process.stdout.write(chunk)
+      chunk = ""
+      bytes = 0
+    }
+    chunk += `${line}\n`
+    bytes += size
+  }
+  process.stdout.write(chunk)
 }
+
+/**
+ * Several processes (the workers of `workers: N`) write to this stdout: each write is then whole lines, at most
+ * PIPE_BUF (4096) bytes unless one line alone is longer, which a pipe never interleaves with another writer's bytes.
+ */
+export const sharedStdout = (): void => {
+  maxWrite = 4096
+}
+
 // Whatever is still buffered when the process exits is written synchronously, so no line is lost.
 process.once("exit", () => {
   if (pending.length > 0 && stdoutFailure === undefined) {

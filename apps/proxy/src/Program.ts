@@ -7,7 +7,8 @@ import { type Handlers, run } from "./Cli.js"
 import type { Checked } from "./CommandLine.js"
 import { environmentProvider } from "./Env.js"
 import { plan } from "./Startup.js"
-import { StartupRefused, UsageError } from "./StartupErrors.js"
+import { StartupRefused, UsageError, WorkersFailed } from "./StartupErrors.js"
+import { workerNumber } from "./WorkerLink.js"
 
 // vwh-proxy as an Effect program, run by the platform's runMain: SIGINT and SIGTERM interrupt it, so serve
 // drains. The environment is read through one ConfigProvider (with the *_FILE secrets); each command's
@@ -16,10 +17,16 @@ import { StartupRefused, UsageError } from "./StartupErrors.js"
 const handlers: Handlers<unknown, never> = {
   serve: ({ config }) =>
     Effect.flatMap(plan(config), (p) =>
-      Effect.flatMap(
-        Effect.promise(() => import("./Serve.js")),
-        (m) => m.serve(p)
-      )
+      // `workers` > 1: this process is the primary (Primary.ts) and each worker it forks serves; else it serves.
+      p.workers > 1 && workerNumber() === undefined
+        ? Effect.flatMap(
+            Effect.promise(() => import("./Primary.js")),
+            (m) => m.supervise(p)
+          )
+        : Effect.flatMap(
+            Effect.promise(() => import("./Serve.js")),
+            (m) => m.serve(p)
+          )
     ),
   checkConfig: ({ config }) =>
     Effect.flatMap(
@@ -42,6 +49,14 @@ const handlers: Handlers<unknown, never> = {
 export const program = (checked: Extract<Checked, { _tag: "Run" }>): Effect.Effect<void, unknown> =>
   Effect.flatMap(environmentProvider(), (provider) => run(checked, handlers).pipe(Effect.withConfigProvider(provider)))
 
+/** An error's message, or its cause's when it has none (the platform's ServeError wraps the listen error). */
+const reason = (error: unknown): string =>
+  error instanceof Error
+    ? error.message !== "" || error.cause === undefined
+      ? error.message
+      : reason(error.cause)
+    : String(error)
+
 /** What a finished run says on stderr, and its exit status: 2 for usage and config errors, never a stack trace. */
 const report = (exit: Exit.Exit<void, unknown>): number => {
   if (Exit.isSuccess(exit) || Cause.isInterruptedOnly(exit.cause)) return 0
@@ -50,12 +65,15 @@ const report = (exit: Exit.Exit<void, unknown>): number => {
     process.stderr.write(`vwh-proxy: ${failure.message}\n`)
     return 2
   }
+  if (failure instanceof WorkersFailed) {
+    process.stderr.write(`${failure.message}\n`)
+    return failure.exitCode
+  }
   if (failure instanceof StartupRefused) {
     process.stderr.write(`${failure.problems.join("\n")}\n`)
     return 2
   }
-  const error = Cause.squash(exit.cause)
-  process.stderr.write(`vwh-proxy: cannot start: ${error instanceof Error ? error.message : String(error)}\n`)
+  process.stderr.write(`vwh-proxy: cannot start: ${reason(Cause.squash(exit.cause))}\n`)
   return 1
 }
 

@@ -15,6 +15,7 @@ import * as Reload from "./Reload.js"
 import { boundPort, drainSummary, ProxyLive } from "./Server.js"
 import type { StartupPlan } from "./Startup.js"
 import * as Upstream from "./Upstream.js"
+import { WorkerLink, workerNumber } from "./WorkerLink.js"
 
 // Everything only `serve` needs: loaded by the CLI on demand, so `hash-key`, `check-config` and `--help` start fast.
 
@@ -72,7 +73,18 @@ const prepareAuditFile = (path: string): string | undefined => {
 /** Serves until interrupted (SIGINT, SIGTERM), then drains in-flight requests and says how that went. */
 export const serve = (plan: StartupPlan): Effect.Effect<void, unknown> => {
   const { settings } = plan
-  setInstance(settings.instanceId)
+  // One of the workers of `workers: N` (Primary.ts forked it): the primary prints the banner and gathers /metrics.
+  const worker = workerNumber()
+  setInstance(settings.instanceId, worker)
+  if (worker !== undefined) {
+    Logging.sharedStdout()
+    // The first SIGTERM/SIGINT drains (the platform's handler). A second one (a terminal's Ctrl-C reaches the
+    // workers and the primary, which then sends SIGTERM) must not end the drain: the primary kills a worker that
+    // takes too long, or at once on a second signal of its own.
+    const ignore = () => {}
+    process.on("SIGINT", ignore)
+    process.on("SIGTERM", ignore)
+  }
   const drain: DrainReport = { inFlight: 0, cut: 0 }
   const projects = [...new Set(settings.clients.flatMap((c) => (c.projects === "*" ? [] : c.projects)))]
   const upstream =
@@ -84,7 +96,8 @@ export const serve = (plan: StartupPlan): Effect.Effect<void, unknown> => {
     const app = ProxyLive({ port: settings.port, host: settings.host, drain }).pipe(
       Layer.provideMerge(upstream),
       Layer.provide(Audit.layer(settings.audit.path)),
-      Layer.provide(Layer.succeed(ProxySettings, settings))
+      Layer.provide(Layer.succeed(ProxySettings, settings)),
+      Layer.provideMerge(worker === undefined ? Layer.empty : WorkerLink.layer(worker))
     )
     return yield* Effect.gen(function* () {
       // Before the banner: from then on a SIGHUP reloads instead of ending the process (its default). In demo
@@ -102,7 +115,10 @@ export const serve = (plan: StartupPlan): Effect.Effect<void, unknown> => {
       const host = settings.host
       const shownHost = host === "127.0.0.1" || host === "0.0.0.0" || host === "::" ? "localhost" : host
       const url = `http://${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${bound}`
-      Logging.writeLine(banner(url, target, plan))
+      const text = banner(url, target, plan)
+      const link = yield* Effect.serviceOption(WorkerLink)
+      if (link._tag === "Some") link.value.listening(text)
+      else Logging.writeLine(text)
       yield* Effect.logInfo("started").pipe(
         Effect.annotateLogs({
           port: bound,
@@ -126,6 +142,7 @@ export const serve = (plan: StartupPlan): Effect.Effect<void, unknown> => {
         ? Effect.logInfo(drainSummary(drain, settings.limits.shutdownGraceMs))
         : Effect.logWarning(drainSummary(drain, settings.limits.shutdownGraceMs))
     ),
+    Effect.annotateLogs(worker === undefined ? {} : { worker }),
     Effect.provide(Logging.layer),
     Effect.provide(Logger.minimumLogLevel(plan.logLevel))
   )

@@ -39,6 +39,7 @@ import { SharedState, SharedStateUnavailable, sharedStateDetail, sharedStateMetr
 import * as Tracing from "./Tracing.js"
 import * as TracingSettings from "./TracingSettings.js"
 import * as Upstream from "./Upstream.js"
+import { WorkerLink } from "./WorkerLink.js"
 
 /** The shutdown log line: what the drain finished and what it had to cut. */
 export const drainSummary = (report: DrainReport, graceMs: number): string => {
@@ -55,6 +56,11 @@ const OpsRoutes = HttpApiBuilder.Router.use((router) =>
     const readiness = yield* Upstream.Readiness
     const target = yield* Upstream.UpstreamTarget
     const shared = yield* Effect.serviceOption(SharedState)
+    const link = yield* Effect.serviceOption(WorkerLink)
+    const own = () =>
+      Option.isSome(shared) ? metrics.render() + sharedStateMetrics(shared.value.status()) : metrics.render()
+    if (Option.isSome(link)) yield* link.value.answerMetrics(own)
+    // Per worker: each answers for itself (a load balancer or kubelet probing the port reaches one of them).
     yield* router.get("/healthz", HttpServerResponse.unsafeJson({ status: "ok" }))
     yield* router.get(
       "/readyz",
@@ -72,13 +78,12 @@ const OpsRoutes = HttpApiBuilder.Router.use((router) =>
         )
       )
     )
+    // With workers, any worker answers for all (gathered through the primary, each sample labelled worker="k"): a
+    // scrape reaches one worker of the port, and per-worker scraping would need a port per worker.
     yield* router.get(
       "/metrics",
-      Effect.sync(() =>
-        HttpServerResponse.text(
-          Option.isSome(shared) ? metrics.render() + sharedStateMetrics(shared.value.status()) : metrics.render(),
-          { contentType: "text/plain; version=0.0.4" }
-        )
+      Effect.map(Option.isSome(link) ? link.value.allMetrics(own) : Effect.sync(own), (text) =>
+        HttpServerResponse.text(text, { contentType: "text/plain; version=0.0.4" })
       )
     )
   })

@@ -12,3 +12,9 @@ export class UsageError extends Schema.TaggedError<UsageError>()("UsageError", {
 export class StartupRefused extends Schema.TaggedError<StartupRefused>()("StartupRefused", {
   problems: Schema.Array(Schema.String)
 }) {}
+
+/** `workers: N`: the workers could not start (the port is taken, …); each said why on stderr. Exit `exitCode`. */
+export class WorkersFailed extends Schema.TaggedError<WorkersFailed>()("WorkersFailed", {
+  message: Schema.String,
+  exitCode: Schema.Number
+}) {}
