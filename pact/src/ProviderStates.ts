@@ -5,7 +5,7 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { examples, pactFile, provider, states } from "./Contract.js"
 
-type SandboxService = Sandbox.Sandbox["Type"]
+type SandboxService = Sandbox.Sandbox
 
 /** `{setup, teardown}` handlers keyed by state name (the Verifier's types only admit the plain-function form). */
 type StateHandlers = Record<

@@ -23,7 +23,7 @@ describe("the proxy honours the consumer contract", () => {
   const sandboxRuntime = ManagedRuntime.make(
     Sandbox.layer({ port: 0, host: "127.0.0.1", credentials: upstreamCredentials })
   )
-  let sandbox: Sandbox.Sandbox["Type"]
+  let sandbox: Sandbox.Sandbox
   let proxyRuntime: ManagedRuntime.ManagedRuntime<unknown, unknown> | undefined
   let proxyUrl = ""
 

@@ -8,7 +8,7 @@ import { providerStates, verify } from "../src/ProviderStates.js"
 
 describe("the sandbox honours the consumer contract", () => {
   const runtime = ManagedRuntime.make(Sandbox.layer({ port: 0, host: "127.0.0.1" }))
-  let sandbox: Sandbox.Sandbox["Type"]
+  let sandbox: Sandbox.Sandbox
   beforeAll(async () => {
     sandbox = await runtime.runPromise(Sandbox.Sandbox)
   })

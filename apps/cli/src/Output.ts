@@ -19,7 +19,10 @@ export interface OutputShape {
   readonly warn: (text: string) => Effect.Effect<void>
 }
 
-/** Where results, progress and warnings go; tests swap in a recording one. */
+/**
+ * Where results, progress and warnings go. A Context.Tag, not an Effect.Service: the implementation is picked per
+ * command from its flags (text or JSON) and tests swap in a recording one, so there is no one default to declare.
+ */
 export class Output extends Context.Tag("@voucherify-webhooks/cli/Output")<Output, OutputShape>() {}
 
 export interface Sink {

@@ -5,7 +5,6 @@ import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { layer, Sandbox } from "@voucherify-webhooks/sandbox/Sandbox"
-import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
@@ -14,7 +13,7 @@ import { afterEach } from "vitest"
 export const bin = join(import.meta.dirname, "..", "dist", "vwh.js")
 
 export interface Started {
-  readonly sandbox: Context.Tag.Service<Sandbox>
+  readonly sandbox: Sandbox
   readonly run: <A, E>(effect: Effect.Effect<A, E, Sandbox>) => Promise<A>
   readonly env: Record<string, string>
   readonly close: () => Promise<void>

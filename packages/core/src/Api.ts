@@ -22,7 +22,7 @@ import { ProjectId, WebhookId } from "./Ids.js"
 import { type RouteName, routes } from "./Routes.js"
 import { Webhook, WebhookCreateAnyEvent, WebhookList } from "./Webhook.js"
 
-/** Who made the request, once ManagementAuth let it in. */
+/** Who made the request, once ManagementAuth let it in (a value the middleware provides per request: a Context.Tag). */
 export class ManagementClient extends Context.Tag("@voucherify-webhooks/core/ManagementClient")<
   ManagementClient,
   { readonly managementId: string }

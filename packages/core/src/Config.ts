@@ -26,6 +26,10 @@ export interface WebhooksConfigShape {
   readonly maxRetryAfter: Duration.Duration
 }
 
+/**
+ * The client's settings. A Context.Tag, not an Effect.Service: a value with no implementation to build — `layerFromEnv`
+ * reads it from `Config`, tests and apps supply their own.
+ */
 export class WebhooksConfig extends Context.Tag("@voucherify-webhooks/core/WebhooksConfig")<
   WebhooksConfig,
   WebhooksConfigShape

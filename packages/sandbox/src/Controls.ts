@@ -1,5 +1,4 @@
 import { describeIssues, fieldIssues } from "@voucherify-webhooks/core/Validation"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import {
@@ -27,9 +26,6 @@ export interface ControlsShape {
   readonly reset: Effect.Effect<void>
 }
 
-/** The knobs the control API turns: rate limit, plan, faults. */
-export class Controls extends Context.Tag("@voucherify-webhooks/sandbox/Controls")<Controls, ControlsShape>() {}
-
 // The same schemas the control API decodes its bodies with: one rule, whether a setting comes over HTTP or from
 // the in-process service (tests, provider states).
 const checked =
@@ -42,7 +38,7 @@ const checked =
 const checkRateLimit = checked(RateLimitSettings)
 const checkFaults = checked(FaultSettings)
 
-export const makeControls = Effect.sync((): ControlsShape => {
+const makeControls = Effect.sync((): ControlsShape => {
   let plan: PlanSettings = { managementApi: true }
   let faults: FaultSettings = noFaults
   const limiter = new FixedWindow(defaultRateLimit)
@@ -82,3 +78,8 @@ export const makeControls = Effect.sync((): ControlsShape => {
     })
   }
 })
+
+/** The knobs the control API turns: rate limit, plan, faults. */
+export class Controls extends Effect.Service<Controls>()("@voucherify-webhooks/sandbox/Controls", {
+  effect: makeControls
+}) {}

@@ -4,7 +4,6 @@ import { isKnownEventType, unknownEvent } from "@voucherify-webhooks/core/EventT
 import { deliveryEnvelope, eventId, fixtureData } from "@voucherify-webhooks/core/MakeDelivery"
 import { newRequestId } from "@voucherify-webhooks/core/ServerErrors"
 import { signatureHeader, signPayload } from "@voucherify-webhooks/core/Signature"
-import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FiberSet from "effect/FiberSet"
@@ -12,6 +11,7 @@ import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import type { DeliveryAttempt, DeliveryRecord, RaisedEvent } from "./ControlApi.js"
 import { SandboxError } from "./Errors.js"
+import { SandboxSettings } from "./Options.js"
 import { State } from "./State.js"
 
 /** Voucherify's retry schedule after a failed delivery, in minutes: 12 retries, then the webhook is switched off. */
@@ -31,8 +31,6 @@ export interface DeliveriesShape {
   /** Stops every delivery in flight and forgets the records. */
   readonly reset: Effect.Effect<void>
 }
-
-export class Deliveries extends Context.Tag("@voucherify-webhooks/sandbox/Deliveries")<Deliveries, DeliveriesShape>() {}
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 type Entry = Mutable<Omit<DeliveryRecord, "attempts">> & { attempts: Array<DeliveryAttempt> }
@@ -97,7 +95,7 @@ const post = (url: string, body: string, signature: string, timeoutMs: number) =
  * Sends event deliveries on fibers owned by the sandbox's scope, so closing the sandbox stops every retry.
  * Each delivery is tried once, then after each step of {@link retryScheduleMinutes} × timeScale.
  */
-export const makeDeliveries = (options: DeliveryOptions): Effect.Effect<DeliveriesShape, never, State | Scope.Scope> =>
+const makeDeliveries = (options: DeliveryOptions): Effect.Effect<DeliveriesShape, never, State | Scope.Scope> =>
   Effect.gen(function* () {
     const state = yield* State
     const fibers = yield* FiberSet.make<void, never>()
@@ -233,3 +231,11 @@ export const makeDeliveries = (options: DeliveryOptions): Effect.Effect<Deliveri
       })
     } satisfies DeliveriesShape
   })
+
+/** Signed deliveries of raised events, on fibers owned by the sandbox's scope (closing it stops every retry). */
+export class Deliveries extends Effect.Service<Deliveries>()("@voucherify-webhooks/sandbox/Deliveries", {
+  scoped: Effect.flatMap(SandboxSettings, (o) =>
+    makeDeliveries({ timeScale: o.deliveryTimeScale, timeoutMs: o.deliveryTimeoutMs })
+  ),
+  dependencies: [State.Default]
+}) {}

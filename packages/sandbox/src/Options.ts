@@ -1,4 +1,5 @@
 import * as Config from "effect/Config"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -42,6 +43,15 @@ export interface ResolvedOptions {
   readonly deliveryTimeScale: number
   readonly deliveryTimeoutMs: number
 }
+
+/**
+ * One sandbox's resolved options, which its services read. A Context.Tag, not an Effect.Service: it is a value the
+ * caller supplies (`layer(options)`), with no implementation of its own to build.
+ */
+export class SandboxSettings extends Context.Tag("@voucherify-webhooks/sandbox/SandboxSettings")<
+  SandboxSettings,
+  ResolvedOptions
+>() {}
 
 const envCredentials = Config.all({
   managementId: Config.string("VOUCHERIFY_MANAGEMENT_ID"),

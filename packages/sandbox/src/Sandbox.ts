@@ -4,6 +4,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
 import type {
   ControlSettings,
   DeliveryRecord,
@@ -16,7 +17,13 @@ import type {
 import { Controls } from "./Controls.js"
 import { Deliveries } from "./Deliveries.js"
 import { SandboxError } from "./Errors.js"
-import { type ResolvedOptions, resolveOptions, type SandboxCredentials, type SandboxOptions } from "./Options.js"
+import {
+  type ResolvedOptions,
+  resolveOptions,
+  type SandboxCredentials,
+  type SandboxOptions,
+  SandboxSettings
+} from "./Options.js"
 import { sandboxLayer } from "./Server.js"
 import { State, type WebhookInput, type WebhookRecord } from "./State.js"
 
@@ -37,44 +44,41 @@ export { defaultProject, demoCredentials, type SandboxCredentials, type SandboxO
 export type { WebhookInput, WebhookRecord } from "./State.js"
 
 /** A running sandbox: where it listens, its credentials, and the operations its control API offers. */
-export class Sandbox extends Context.Tag("@voucherify-webhooks/sandbox/Sandbox")<
-  Sandbox,
-  {
-    /** e.g. `http://127.0.0.1:4010`, no trailing slash: use it as VOUCHERIFY_API_URL. */
-    readonly url: string
-    readonly port: number
-    readonly credentials: SandboxCredentials
-    /** Sends the event to every active webhook of the project subscribed to `type`. */
-    readonly raiseEvent: (
-      projectId: string,
-      type: string,
-      data?: Record<string, unknown>
-    ) => Effect.Effect<RaisedEvent, SandboxError>
-    /** The secret deliveries of this project are signed with (x-voucherify-signature). */
-    readonly projectSecret: (projectId: string) => Effect.Effect<Redacted.Redacted<string>, SandboxError>
-    /** Puts a webhook in place under a chosen id, as contract tests' provider states need. */
-    readonly seedWebhook: (
-      projectId: string,
-      webhook: WebhookInput & { readonly id: string }
-    ) => Effect.Effect<WebhookRecord, SandboxError>
-    /** Idempotent: adding an existing project is a no-op. */
-    readonly addProject: (projectId: string) => Effect.Effect<void, SandboxError>
-    readonly projects: Effect.Effect<ReadonlyArray<ProjectInfo>>
-    /** `limit` requests per `windowMs` on the management API; `limit: 0` turns limiting off. */
-    readonly setRateLimit: (settings: RateLimitSettings) => Effect.Effect<void, SandboxError>
-    /** `managementApi: false` answers every management API call with 402 missing_required_feature. */
-    readonly setPlan: (plan: PlanSettings) => Effect.Effect<void>
-    /** Merged into the current faults; `{}` changes nothing, {@link noFaults} values turn them off. */
-    readonly setFaults: (faults: Partial<FaultSettings>) => Effect.Effect<void, SandboxError>
-    readonly settings: Effect.Effect<ControlSettings>
-    /** Management API requests seen since start or reset (429s and injected faults included). */
-    readonly requests: Effect.Effect<number>
-    /** Initial projects only, no webhooks, no deliveries (in-flight ones stop), default controls. */
-    readonly reset: Effect.Effect<void>
-    /** Every delivery kept (at most 10,000, oldest dropped first) with its attempts, oldest first. */
-    readonly deliveries: (projectId?: string) => Effect.Effect<ReadonlyArray<DeliveryRecord>>
-  }
->() {}
+export interface SandboxShape {
+  /** e.g. `http://127.0.0.1:4010`, no trailing slash: use it as VOUCHERIFY_API_URL. */
+  readonly url: string
+  readonly port: number
+  readonly credentials: SandboxCredentials
+  /** Sends the event to every active webhook of the project subscribed to `type`. */
+  readonly raiseEvent: (
+    projectId: string,
+    type: string,
+    data?: Record<string, unknown>
+  ) => Effect.Effect<RaisedEvent, SandboxError>
+  /** The secret deliveries of this project are signed with (x-voucherify-signature). */
+  readonly projectSecret: (projectId: string) => Effect.Effect<Redacted.Redacted<string>, SandboxError>
+  /** Puts a webhook in place under a chosen id, as contract tests' provider states need. */
+  readonly seedWebhook: (
+    projectId: string,
+    webhook: WebhookInput & { readonly id: string }
+  ) => Effect.Effect<WebhookRecord, SandboxError>
+  /** Idempotent: adding an existing project is a no-op. */
+  readonly addProject: (projectId: string) => Effect.Effect<void, SandboxError>
+  readonly projects: Effect.Effect<ReadonlyArray<ProjectInfo>>
+  /** `limit` requests per `windowMs` on the management API; `limit: 0` turns limiting off. */
+  readonly setRateLimit: (settings: RateLimitSettings) => Effect.Effect<void, SandboxError>
+  /** `managementApi: false` answers every management API call with 402 missing_required_feature. */
+  readonly setPlan: (plan: PlanSettings) => Effect.Effect<void>
+  /** Merged into the current faults; `{}` changes nothing, {@link noFaults} values turn them off. */
+  readonly setFaults: (faults: Partial<FaultSettings>) => Effect.Effect<void, SandboxError>
+  readonly settings: Effect.Effect<ControlSettings>
+  /** Management API requests seen since start or reset (429s and injected faults included). */
+  readonly requests: Effect.Effect<number>
+  /** Initial projects only, no webhooks, no deliveries (in-flight ones stop), default controls. */
+  readonly reset: Effect.Effect<void>
+  /** Every delivery kept (at most 10,000, oldest dropped first) with its attempts, oldest first. */
+  readonly deliveries: (projectId?: string) => Effect.Effect<ReadonlyArray<DeliveryRecord>>
+}
 
 // The system error under a platform error (ServeError wraps the listen error as its cause).
 const systemCode = (e: unknown, depth = 0): string | undefined =>
@@ -107,7 +111,7 @@ const startupError = (options: ResolvedOptions) => (e: unknown) => {
 
 const hostForUrl = (host: string) => (host.includes(":") ? `[${host}]` : host)
 
-const make = (options: ResolvedOptions) =>
+const make = (options: ResolvedOptions): Effect.Effect<SandboxShape, SandboxError, Scope.Scope> =>
   Effect.gen(function* () {
     const context = yield* Layer.build(sandboxLayer(options)).pipe(Effect.mapError(startupError(options)))
     const server = Context.get(context, HttpServer.HttpServer)
@@ -115,7 +119,7 @@ const make = (options: ResolvedOptions) =>
     const controls = Context.get(context, Controls)
     const deliveries = Context.get(context, Deliveries)
     const port = server.address._tag === "TcpAddress" ? server.address.port : options.port
-    return Sandbox.of({
+    return {
       url: `http://${hostForUrl(options.host)}:${port}`,
       port,
       credentials: options.credentials,
@@ -131,15 +135,20 @@ const make = (options: ResolvedOptions) =>
       requests: controls.requests,
       reset: Effect.all([deliveries.reset, state.reset, controls.reset], { discard: true }),
       deliveries: deliveries.list
-    })
+    }
   })
+
+/** The running sandbox of the settings in context. */
+export class Sandbox extends Effect.Service<Sandbox>()("@voucherify-webhooks/sandbox/Sandbox", {
+  scoped: Effect.flatMap(SandboxSettings, make)
+}) {}
 
 /** Starts the sandbox's HTTP server; closing the layer's scope closes it and stops every delivery. */
 export const layer = (options: SandboxOptions = {}): Layer.Layer<Sandbox, SandboxError> =>
-  Layer.scoped(Sandbox, Effect.flatMap(resolveOptions(options), make))
+  Sandbox.Default.pipe(Layer.provide(Layer.effect(SandboxSettings, resolveOptions(options))))
 
 /** The start banner: everything needed to point a client and a receiver at the sandbox. */
-export const banner = (sandbox: Context.Tag.Service<Sandbox>, demo: boolean) =>
+export const banner = (sandbox: SandboxShape, demo: boolean) =>
   Effect.gen(function* () {
     const projects = yield* sandbox.projects
     const secrets = yield* Effect.forEach(projects, (p) =>

@@ -8,27 +8,22 @@ import * as Layer from "effect/Layer"
 import { managementAuthLayer } from "./Auth.js"
 import { SandboxApi } from "./ControlApi.js"
 import { controlLayer } from "./ControlHandlers.js"
-import { Controls, makeControls } from "./Controls.js"
-import { Deliveries, makeDeliveries } from "./Deliveries.js"
+import { Controls } from "./Controls.js"
+import { Deliveries } from "./Deliveries.js"
 import { gate } from "./Gate.js"
 import { WebhooksLive } from "./Handlers.js"
-import { projectSecret } from "./Ids.js"
-import type { ResolvedOptions } from "./Options.js"
+import { type ResolvedOptions, SandboxSettings } from "./Options.js"
 import { rateLimitHeaders } from "./RateLimit.js"
-import { makeState, State } from "./State.js"
+import { State } from "./State.js"
 
-/** State, controls and the delivery fibers, all scoped to one sandbox. */
-const servicesLayer = (options: ResolvedOptions) => {
-  const StateLive = Layer.effect(
-    State,
-    makeState(options.projects, (id) => projectSecret(options.credentials.managementToken, id))
+/**
+ * State, controls and the delivery fibers, all scoped to one sandbox (State is built once: layers are shared
+ * within one build, so Deliveries' dependency and this one are the same).
+ */
+const servicesLayer = (options: ResolvedOptions) =>
+  Layer.mergeAll(State.Default, Controls.Default, Deliveries.Default).pipe(
+    Layer.provide(Layer.succeed(SandboxSettings, options))
   )
-  const DeliveriesLive = Layer.scoped(
-    Deliveries,
-    makeDeliveries({ timeScale: options.deliveryTimeScale, timeoutMs: options.deliveryTimeoutMs })
-  ).pipe(Layer.provide(StateLive))
-  return Layer.mergeAll(StateLive, Layer.effect(Controls, makeControls), DeliveriesLive)
-}
 
 /** Core's WebhooksApi plus the control API (SandboxApi), with core's error middleware and request ids, on a node server. */
 const httpLayer = (options: ResolvedOptions) =>

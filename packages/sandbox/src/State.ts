@@ -1,10 +1,10 @@
 import { projectIdPattern, webhookIdPattern } from "@voucherify-webhooks/core/Ids"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as Redacted from "effect/Redacted"
 import type { ProjectInfo } from "./ControlApi.js"
 import { SandboxError } from "./Errors.js"
 import * as Ids from "./Ids.js"
+import { SandboxSettings } from "./Options.js"
 
 /** Caps that keep a long-running sandbox from growing without bound. */
 export const limits = { projects: 1_000, webhooksPerProject: 500 } as const
@@ -43,9 +43,6 @@ export interface StateShape {
   readonly reset: Effect.Effect<void>
 }
 
-/** Projects and their webhooks, in memory. */
-export class State extends Context.Tag("@voucherify-webhooks/sandbox/State")<State, StateShape>() {}
-
 interface Project {
   readonly id: string
   readonly created_at: Date
@@ -61,7 +58,7 @@ const webhookNotFound = (id: string) =>
  * Plain maps mutated inside `Effect.sync`: every operation is one synchronous step on a single thread, so no
  * two requests can interleave inside one.
  */
-export const makeState = (
+const makeState = (
   initialProjects: ReadonlyArray<string>,
   secretFor: (projectId: string) => Redacted.Redacted<string>
 ): Effect.Effect<StateShape, SandboxError> =>
@@ -165,3 +162,10 @@ export const makeState = (
       })
     } satisfies StateShape
   })
+
+/** Projects and their webhooks, in memory: the initial projects of the sandbox's settings, secrets from its token. */
+export class State extends Effect.Service<State>()("@voucherify-webhooks/sandbox/State", {
+  effect: Effect.flatMap(SandboxSettings, (o) =>
+    makeState(o.projects, (id) => Ids.projectSecret(o.credentials.managementToken, id))
+  )
+}) {}

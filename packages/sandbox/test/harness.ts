@@ -6,7 +6,7 @@ import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
 import { layer, Sandbox, type SandboxOptions } from "../src/Sandbox.js"
 
-export type SandboxService = Context.Tag.Service<Sandbox>
+export type SandboxService = Sandbox
 
 export interface Started {
   readonly sandbox: SandboxService
