@@ -14,7 +14,7 @@ import * as LogLevel from "effect/LogLevel"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { providerStates, verify } from "../src/ProviderStates.js"
+import { controlTarget, providerStates, verify } from "../src/ProviderStates.js"
 
 /** A client that works against Voucherify works against the proxy: the proxy, over a sandbox, is verified too. */
 describe("the proxy honours the consumer contract", () => {
@@ -55,7 +55,7 @@ describe("the proxy honours the consumer contract", () => {
   })
 
   it("verifies every interaction in pact/pacts through the proxy", async () => {
-    const states = providerStates(sandbox, (headers) => {
+    const states = providerStates(controlTarget(sandbox), (headers) => {
       headers["x-management-id"] = "contract-client"
       headers["x-management-token"] = Redacted.value(clientKey)
     })

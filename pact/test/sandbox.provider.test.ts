@@ -4,7 +4,7 @@ import * as Sandbox from "@voucherify-webhooks/sandbox/Sandbox"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { providerStates, verify } from "../src/ProviderStates.js"
+import { controlTarget, providerStates, verify } from "../src/ProviderStates.js"
 
 describe("the sandbox honours the consumer contract", () => {
   const runtime = ManagedRuntime.make(Sandbox.layer({ port: 0, host: "127.0.0.1" }))
@@ -15,7 +15,7 @@ describe("the sandbox honours the consumer contract", () => {
   afterAll(() => runtime.dispose())
 
   it("verifies every interaction in pact/pacts", async () => {
-    const states = providerStates(sandbox, (headers) => {
+    const states = providerStates(controlTarget(sandbox), (headers) => {
       headers["x-management-id"] = sandbox.credentials.managementId
       headers["x-management-token"] = Redacted.value(sandbox.credentials.managementToken)
     })
@@ -44,7 +44,7 @@ describe("verification is not vacuous", () => {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
       const failure = await verify(
         url,
-        providerStates(sandbox, () => {})
+        providerStates(controlTarget(sandbox), () => {})
       ).then(
         () => undefined,
         (e: Error) => JSON.parse(e.message) as { result: boolean; errors: Array<unknown> }

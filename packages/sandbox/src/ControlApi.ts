@@ -7,6 +7,7 @@ import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
 import { WebhooksApi } from "@voucherify-webhooks/core/Api"
 import { ApiBadRequest, ApiInternalError, ApiNotFound, ApiUnauthorized } from "@voucherify-webhooks/core/ApiErrors"
 import { DeliveryPayload } from "@voucherify-webhooks/core/Delivery"
+import { Webhook, WebhookCreateAnyEvent } from "@voucherify-webhooks/core/Webhook"
 import * as Schema from "effect/Schema"
 
 /**
@@ -148,6 +149,13 @@ export class ControlAuth extends HttpApiMiddleware.Tag<ControlAuth>()("@voucheri
 
 const projectPath = Schema.Struct({ projectId: Schema.String })
 
+/**
+ * A webhook put in place under a chosen id (contract tests' provider states name theirs): the create body's fields
+ * and rules, plus the id (core's webhook id rule, checked by the state).
+ */
+export const SeedWebhook = Schema.Struct({ id: Schema.String, ...WebhookCreateAnyEvent.fields }).annotations(strict)
+export type SeedWebhook = typeof SeedWebhook.Type
+
 export class ControlGroup extends HttpApiGroup.make("control")
   .add(HttpApiEndpoint.get("projects", "/sandbox/projects").addSuccess(ListOf(ProjectInfo)))
   .add(HttpApiEndpoint.post("addProject", "/sandbox/projects").setPayload(NewProject).addSuccess(ProjectInfo))
@@ -155,6 +163,12 @@ export class ControlGroup extends HttpApiGroup.make("control")
     HttpApiEndpoint.get("projectSecret", "/sandbox/projects/:projectId/secret")
       .setPath(projectPath)
       .addSuccess(ProjectSecret)
+  )
+  .add(
+    HttpApiEndpoint.post("seedWebhook", "/sandbox/projects/:projectId/webhooks")
+      .setPath(projectPath)
+      .setPayload(SeedWebhook)
+      .addSuccess(Webhook)
   )
   .add(HttpApiEndpoint.get("settings", "/sandbox/settings").addSuccess(ControlSettings))
   .add(HttpApiEndpoint.get("stats", "/sandbox/stats").addSuccess(Stats))

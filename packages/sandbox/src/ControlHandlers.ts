@@ -11,6 +11,7 @@ import { ControlAuth, SandboxApi } from "./ControlApi.js"
 import { Controls } from "./Controls.js"
 import { Deliveries } from "./Deliveries.js"
 import { type SandboxError, toControlApiError } from "./Errors.js"
+import { toWebhook } from "./Handlers.js"
 import type { SandboxCredentials } from "./Options.js"
 import { State } from "./State.js"
 
@@ -53,6 +54,9 @@ const ControlLive = HttpApiBuilder.group(SandboxApi, "control", (handlers) =>
           Effect.map((secret) => ({ project_id: path.projectId, secret: Redacted.value(secret) })),
           Effect.catchAll(failWith)
         )
+      )
+      .handle("seedWebhook", ({ path, payload: { id, ...input } }) =>
+        state.create(path.projectId, input, id).pipe(Effect.map(toWebhook), Effect.catchAll(failWith))
       )
       .handle("settings", () => controls.settings)
       .handle("stats", () =>

@@ -20,7 +20,7 @@ const requestId = FiberRef.get(currentRequestId)
 
 // State records are valid by construction. Skipping the constructor's validation matters: Webhook has a
 // transformed field (created_at), so each validation rebuilt its parser — 12% of CPU under load (profiled).
-const toWebhook = (r: WebhookRecord) =>
+export const toWebhook = (r: WebhookRecord) =>
   new Webhook(
     {
       id: r.id,

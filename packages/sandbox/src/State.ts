@@ -119,11 +119,16 @@ const makeState = (
       get: (projectId, webhookId) => Effect.map(webhook(projectId, webhookId), (found) => found.webhook),
       create: (projectId, input, id) =>
         Effect.flatMap(project(projectId), (p) => {
-          if (id !== undefined && (!webhookIdPattern.test(id) || p.webhooks.has(id))) {
+          if (id !== undefined && !webhookIdPattern.test(id)) {
+            return Effect.fail(
+              new SandboxError({ reason: "invalid", message: "id: must be wh_ followed by 24 letters or digits" })
+            )
+          }
+          if (id !== undefined && p.webhooks.has(id)) {
             return Effect.fail(
               new SandboxError({
                 reason: "invalid",
-                message: `Cannot seed webhook ${id}: not a wh_ id of 24 letters or digits, or taken`
+                message: `id: webhook ${id} already exists in project ${projectId}; delete it (or reset) first`
               })
             )
           }

@@ -2,6 +2,7 @@ import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { expect, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import { type ControlClient, makeControlClient } from "../src/ControlClient.js"
 import { Sandbox, layer as sandboxLayer } from "../src/Sandbox.js"
 
@@ -21,7 +22,7 @@ const env = Layer.provideMerge(
 
 // excludeTestServices: real clock (sockets and sleeps), not the TestClock.
 layer(env, { excludeTestServices: true })("the control API's typed client", (it) => {
-  const fresh = (use: (c: ControlClient) => Effect.Effect<void, unknown>) =>
+  const fresh = (use: (c: ControlClient) => Effect.Effect<void, unknown, Sandbox>) =>
     Effect.gen(function* () {
       const c = yield* client()
       yield* c.reset()
@@ -52,6 +53,56 @@ layer(env, { excludeTestServices: true })("the control API's typed client", (it)
         expect(raised.deliveries).toEqual([]) // no webhook subscribed
         const listed = yield* c.deliveries({ urlParams: { projectId: "proj_sandbox", id: ["whs_none", "whs_x"] } })
         expect(listed).toMatchObject({ object: "list", data: [], total: 0 })
+      })
+    )
+  )
+
+  it.effect("seeds a webhook under a chosen id, which the management API then serves; bad or taken ids are 400", () =>
+    fresh((c) =>
+      Effect.gen(function* () {
+        const id = "wh_Seeded000000000000000001"
+        const seeded = yield* c.seedWebhook({
+          path: { projectId: "proj_other" },
+          payload: { id, target_url: "https://hooks.example.com/in", events: ["redemption.succeeded"], active: true }
+        })
+        expect(seeded).toMatchObject({ id, object: "webhook", active: true, events: ["redemption.succeeded"] })
+        const sandbox = yield* Sandbox
+        const res = yield* Effect.promise(() =>
+          fetch(`${sandbox.url}/management/v1/projects/proj_other/webhooks/${id}`, {
+            headers: {
+              "x-management-id": sandbox.credentials.managementId,
+              "x-management-token": Redacted.value(sandbox.credentials.managementToken)
+            }
+          }).then((r) => r.json())
+        )
+        expect(res).toMatchObject({ id, target_url: "https://hooks.example.com/in" })
+        const seed = (payload: { id: string; target_url: string; events: Array<string> }, projectId = "proj_other") =>
+          Effect.flip(c.seedWebhook({ path: { projectId }, payload: { ...payload, active: true } }))
+        const target = { target_url: "https://hooks.example.com/in", events: ["redemption.succeeded"] }
+        expect(yield* seed({ id, ...target })).toMatchObject({
+          code: 400,
+          details: expect.stringContaining("already exists")
+        })
+        expect(yield* seed({ id: "wh_short", ...target })).toMatchObject({
+          code: 400,
+          details: expect.stringContaining("id:")
+        })
+        // The typed client checks a body before sending it; the server checks it again (the create body's rules).
+        const raw = yield* Effect.promise(() =>
+          fetch(`${sandbox.url}/sandbox/projects/proj_other/webhooks`, {
+            method: "POST",
+            headers: {
+              "content-type": "application/json",
+              "x-management-id": sandbox.credentials.managementId,
+              "x-management-token": Redacted.value(sandbox.credentials.managementToken)
+            },
+            body: JSON.stringify({ id: "wh_Seeded000000000000000002", ...target, target_url: "your_url", evnts: [] })
+          }).then(async (r) => ({ status: r.status, body: await r.text() }))
+        )
+        expect(raw.status).toBe(400)
+        expect(raw.body).toContain("target_url")
+        expect(raw.body).toContain("evnts")
+        expect(yield* seed({ id, ...target }, "proj_nope")).toMatchObject({ code: 404, resource_id: "proj_nope" })
       })
     )
   )
