@@ -3,7 +3,8 @@
 // has used (from /proc), which is what decides the numbers on a small shared machine.
 import { spawn, spawnSync } from "node:child_process"
 import { createHash, randomBytes } from "node:crypto"
-import { readFileSync, writeFileSync } from "node:fs"
+import { readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -67,6 +68,43 @@ export const send = async (base, method, path, headers, body) => {
 }
 
 export const path = "/management/v1/projects/proj_sandbox/webhooks"
+
+/** A process and its children (a proxy with `workers` is a primary and its workers), from /proc. */
+export const withChildren = (pid) => {
+  const children = []
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    const text = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim()
+    if (text !== "") children.push(...text.split(/\s+/).map(Number))
+  }
+  return [pid, ...children]
+}
+
+/**
+ * A throwaway redis-server on a free loopback port (no persistence), or the reason there is none (not installed).
+ * Stopped with this script.
+ */
+export const startRedis = async () => {
+  if (spawnSync("redis-server", ["--version"]).status !== 0) {
+    return { missing: "redis-server is not installed (Debian/Ubuntu: sudo apt-get install redis-server)" }
+  }
+  const port = await new Promise((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address()
+      server.close(() => resolve(port))
+    })
+  })
+  const child = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", tmpdir()],
+    { stdio: "ignore" }
+  )
+  children.push(child)
+  for (let i = 0; i < 100; i++) {
+    if (spawnSync("redis-cli", ["-p", String(port), "ping"], { encoding: "utf8" }).stdout?.trim() === "PONG") break
+    await sleep(50)
+  }
+  return { child, url: `redis://127.0.0.1:${port}` }
+}
 
 /** The built sandbox with credentials only this run knows, no rate limit, and five webhooks in proj_sandbox. */
 export const startSandbox = async () => {

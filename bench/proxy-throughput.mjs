@@ -6,10 +6,13 @@
 //   2. paced: the sandbox answers after `--latency` ms, as a remote API does, with `--paced-connections` in flight:
 //      what a client feels (throughput and p99) when the upstream, not the CPU, sets the pace. Judged.
 //   3. sustained: the proxy's RSS sampled every second under load: no upward trend; its peak.
+//   2 workers vs 1 (`workers: 2`, node:cluster): both with their limits in one redis-server (workers need it),
+//      loaded in turn, saturated; the ratio is context (the load generator shares the same cores). Skipped, saying
+//      why, without redis-server.
 //   Tracing's cost: the proxy untraced and a second one tracing to a local OTLP sink (otlp-sink.mjs), loaded in
 //   turn for short bursts (`--trace-rounds` × 4 s each), so the machine's noise falls on both alike.
 // Usage: node proxy-throughput.mjs [--duration 10] [--connections 50] [--latency 50] [--paced-connections 10]
-//        [--sustain 30] [--trace-rounds 6]. Targets (pass/MISS): paced ≥ 0.95× the pass-through's req/s and p99
+//        [--sustain 30] [--trace-rounds 6] [--worker-rounds 2]. Targets (pass/MISS): paced ≥ 0.95× the pass-through's req/s and p99
 //        ≤ 1.2× its p99; CPU per forwarded request ≤ 4× the pass-through's; RSS: the last quarter's max ≤ 1.1× the
 //        second quarter's (no upward trend).
 import { availableParallelism } from "node:os"
@@ -27,7 +30,9 @@ import {
   sleep,
   start,
   startProxy,
-  startSandbox
+  startRedis,
+  startSandbox,
+  withChildren
 } from "./proxy-common.mjs"
 
 const { values } = parseArgs({
@@ -37,7 +42,8 @@ const { values } = parseArgs({
     latency: { type: "string", default: "50" },
     "paced-connections": { type: "string", default: "10" },
     sustain: { type: "string", default: "30" },
-    "trace-rounds": { type: "string", default: "6" }
+    "trace-rounds": { type: "string", default: "6" },
+    "worker-rounds": { type: "string", default: "2" }
   }
 })
 const duration = Number(values.duration)
@@ -123,6 +129,62 @@ console.log(
 console.log(
   `CPU per forwarded request: vwh-proxy ${cost("vwh-proxy → sandbox")} ms, pass-through ${cost("pass-through → sandbox")} ms: ${cpuRatio.toFixed(1)}× (target ≤ 4×) ${verdict(cpuRatio <= 4)}; the sandbox itself ${saturated["direct → sandbox"]["sandbox CPU ms/req"]} ms`
 )
+
+// --- 2 workers vs 1: the same proxy with its limits in Redis, as one process and as two workers, loaded in turn
+const redis = await startRedis()
+if (redis.missing !== undefined) {
+  console.log(`\n2 workers vs 1: skipped: ${redis.missing}`)
+} else {
+  const workerRounds = Number(values["worker-rounds"])
+  const shared = { sharedState: { redisUrl: redis.url, timeoutMs: 50 } }
+  const one = await startProxy(sandbox, shared)
+  const two = await startProxy(sandbox, { ...shared, workers: 2 })
+  const runs = [
+    ["1 worker (Redis limits)", one],
+    ["2 workers (Redis limits)", two]
+  ]
+  const totals = Object.fromEntries(
+    runs.map(([name]) => [name, { requests: 0, seconds: 0, cpu: 0, p99: [], failed: 0 }])
+  )
+  // Warmer than the others: each worker is its own V8 that must JIT the proxy from cold, on half the requests.
+  for (const [, p] of runs) await cannon(p.url, p.headers, Math.max(6, duration))
+  for (let i = 0; i < workerRounds; i++) {
+    for (const [name, p] of i % 2 === 0 ? runs : [...runs].reverse()) {
+      const pids = withChildren(p.child.pid)
+      const before = pids.reduce((n, pid) => n + cpuMs(pid), 0)
+      const r = await cannon(p.url, p.headers, duration)
+      const t = totals[name]
+      t.cpu += pids.reduce((n, pid) => n + cpuMs(pid), 0) - before
+      t.requests += r.requests.total
+      t.seconds += r.duration
+      t.p99.push(r.latency.p99)
+      t.failed += r.non2xx + r.errors + r.timeouts
+    }
+  }
+  const rps = (name) => totals[name].requests / Math.max(1, totals[name].seconds)
+  console.log(
+    `\n2 workers vs 1: saturated, ${connections} connections, ${workerRounds} rounds of ${duration} s each, alternating`
+  )
+  console.table(
+    Object.fromEntries(
+      Object.entries(totals).map(([name, t]) => [
+        name,
+        {
+          rps: Math.round(rps(name)),
+          "p99ms (per round)": t.p99.join(" / "),
+          "proxy CPU ms/req": +(t.cpu / Math.max(1, t.requests)).toFixed(3),
+          "non-2xx/errors": t.failed
+        }
+      ])
+    )
+  )
+  console.log(
+    `2 workers vs 1: ${(rps(runs[1][0]) / rps(runs[0][0])).toFixed(2)}× the req/s (context, not a target: autocannon, the sandbox, Redis and the proxy share ${availableParallelism()} cores, so a second worker mostly takes CPU from them)`
+  )
+  one.child.kill("SIGTERM")
+  two.child.kill("SIGTERM")
+  redis.child.kill("SIGTERM")
+}
 
 // --- tracing's cost: untraced and traced in alternating bursts (sequential phases on a busy machine differ by
 // whatever else ran then), CPU per request summed over all bursts
