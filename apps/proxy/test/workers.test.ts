@@ -347,6 +347,28 @@ describe.skipIf(redisServerMissing !== undefined)(
       }
     })
 
+    it("a worker that does not drain (stopped with SIGSTOP) is killed after the grace period + 5 s, logged at ERROR; the primary still exits", async () => {
+      const { path } = writeConfig("workers-hang", {
+        workers: 2,
+        limits: { shutdownGraceMs: 500 },
+        sharedState: { redisUrl: redis.url, keyPrefix: "whang:", timeoutMs: 500 }
+      })
+      const p = await startWorkers(path)
+      const [, frozen] = p.pids as [number, number]
+      process.kill(frozen, "SIGSTOP")
+      const asked = Date.now()
+      p.child.kill("SIGTERM")
+      expect(await p.exited).toBe(0)
+      // Not before the grace period and the margin: the other worker drained at once.
+      expect(Date.now() - asked).toBeGreaterThanOrEqual(5_500)
+      const killed = logLines(p.output).find((l) => l.message.includes("did not finish draining"))
+      expect(killed?.logLevel).toBe("ERROR")
+      expect(killed?.message).toMatch(
+        new RegExp(`^worker [12] \\(pid ${frozen}\\) did not finish draining within 5500 ms: killed$`)
+      )
+      expect(logLines(p.output).filter((l) => l.message.startsWith("shutting down: drained"))).toHaveLength(1)
+    })
+
     it("workers that cannot start (the port is taken) end the primary with their reason, not a restart loop", async () => {
       const port = await freePort()
       const taken: Server = createServer()
