@@ -1,6 +1,5 @@
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
-import * as net from "node:net"
 import { serve } from "@hono/node-server"
 import * as Effect from "effect/Effect"
 import express from "express"
@@ -14,6 +13,7 @@ import { nodeWebhookHandler } from "../src/ReceiveNode.js"
 import type { ReceiveProblem, ReceiverOptions } from "../src/Receiver.js"
 import { signPayload } from "../src/Signature.js"
 import { isDeliveryOf, type ParsedDelivery } from "../src/TypedDelivery.js"
+import { postWhileWriting } from "./slowWriter.js"
 
 interface Started {
   readonly url: string
@@ -193,31 +193,13 @@ describe.each(Object.entries(adapters))("%s", (_name, start) => {
 
   it("answers 413 to a client still writing a large body (read to its end, then answered: no reset)", async () => {
     const { url } = await started({ ...recording().options, maxBodyBytes: 2048 })
-    const { hostname, port, pathname } = new URL(url)
-    const total = 512 * 1024
-    // A raw client that writes the whole declared body in small pieces, as a slow uplink does, and only then
-    // reads the answer: a server that closes once it has answered makes these writes fail (EPIPE/ECONNRESET).
-    const answer = await new Promise<string>((resolve, reject) => {
-      // allowHalfOpen: like an HTTP client, it goes on writing after the server's FIN.
-      const socket = net.connect({ port: Number(port), host: hostname, allowHalfOpen: true }, async () => {
-        socket.write(
-          `POST ${pathname} HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\n` +
-            `content-length: ${total}\r\nx-voucherify-signature: ${"0".repeat(64)}\r\n\r\n`
-        )
-        for (let sent = 0; sent < total; sent += 16 * 1024) {
-          if (socket.destroyed) return
-          socket.write("x".repeat(16 * 1024))
-          await new Promise((r) => setTimeout(r, 2))
-        }
-        socket.end()
-      })
-      let received = ""
-      socket.on("data", (chunk) => {
-        received += chunk.toString()
-      })
-      socket.on("error", reject)
-      socket.on("close", () => resolve(received))
-      setTimeout(() => socket.destroy(), 10_000).unref()
+    // Written in 16 KiB pieces 2 ms apart, answer read only after the last one.
+    const answer = await postWhileWriting({
+      url,
+      headers: { "content-type": "application/json", "x-voucherify-signature": "0".repeat(64) },
+      total: 512 * 1024,
+      piece: 16 * 1024,
+      pauseMs: 2
     })
     expect(answer).toMatch(/^HTTP\/1\.1 413 /)
     expect(answer).toContain("TooLarge")

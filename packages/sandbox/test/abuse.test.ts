@@ -1,7 +1,7 @@
 import { request } from "node:http"
-import { connect } from "node:net"
 import { maxEventNameLength, maxEventsPerWebhook } from "@voucherify-webhooks/core/EventType"
 import { maxJsonDepth } from "@voucherify-webhooks/core/ServerErrors"
+import { postWhileWriting } from "@voucherify-webhooks/core/testing/slowWriter"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { type Started, start } from "./harness.js"
 
@@ -174,34 +174,12 @@ describe("ids and paths: the router and core's id rules agree", () => {
 
 describe("bodies the API does not take are answered, never reset", () => {
   it("a client still writing a declared body over 10 MB reads the 413, not a reset (the rest is read and dropped)", async () => {
-    const { hostname, port } = new URL(s.sandbox.url)
-    const total = 11 * 1024 * 1024
-    // A raw client that writes the whole declared body in pieces, as a slow uplink does, and only then reads the
-    // answer: a server that answers and closes at once makes these writes fail (EPIPE/ECONNRESET).
-    const answer = await new Promise<string>((resolve, reject) => {
-      const socket = connect({ port: Number(port), host: hostname, allowHalfOpen: true }, async () => {
-        const auth = Object.entries(s.auth)
-          .map(([k, v]) => `${k}: ${v}\r\n`)
-          .join("")
-        socket.write(
-          `POST ${base} HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\n${auth}` +
-            `content-length: ${total}\r\n\r\n`
-        )
-        const piece = "x".repeat(256 * 1024)
-        for (let sent = 0; sent < total; sent += piece.length) {
-          if (socket.destroyed) return
-          if (!socket.write(piece)) await new Promise((r) => socket.once("drain", r))
-          await new Promise((r) => setTimeout(r, 5))
-        }
-        socket.end()
-      })
-      let received = ""
-      socket.on("data", (chunk) => {
-        received += chunk.toString()
-      })
-      socket.on("error", reject)
-      socket.on("close", () => resolve(received))
-      setTimeout(() => socket.destroy(), 20_000).unref()
+    const answer = await postWhileWriting({
+      url: `${s.sandbox.url}${base}`,
+      headers: { ...s.auth, "content-type": "application/json" },
+      total: 11 * 1024 * 1024,
+      piece: 256 * 1024,
+      pauseMs: 5
     })
     expect(answer).toMatch(/^HTTP\/1\.1 413 /)
     expect(answer).toContain('"statusCode":413')
