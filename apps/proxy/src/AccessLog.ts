@@ -26,7 +26,8 @@ export interface AccessRecord {
  * One line per request, in the shape of the other log lines (`message`, `logLevel`, `timestamp`, `annotations`)
  * and at INFO, so `LOG_LEVEL` above info turns it off. Written straight to its sink rather than through
  * Effect's logger: annotating and routing one log event per request cost ~13 % of the proxy's CPU (profiled),
- * far more than the line itself.
+ * far more than the line itself. A Context.Tag with named implementations (`stdout`, or `make(sink)` for tests):
+ * where the lines go is the caller's choice.
  */
 export class AccessLog extends Context.Tag("@voucherify-webhooks/proxy/AccessLog")<
   AccessLog,

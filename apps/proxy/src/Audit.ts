@@ -42,6 +42,10 @@ export interface AuditRecord {
   readonly repeated?: number
 }
 
+/**
+ * Where audit records go. A Context.Tag with a `layer(path)` (a file, or "-" for stdout): the sink is the caller's
+ * choice, and tests provide failing or recording ones.
+ */
 export class Audit extends Context.Tag("@voucherify-webhooks/proxy/Audit")<
   Audit,
   { readonly write: (record: AuditRecord) => Effect.Effect<void, AuditFailed> }

@@ -1,6 +1,4 @@
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import type { Client, ProxyConfig } from "./ProxyConfig.js"
 import { ProxySettings } from "./ProxyConfig.js"
 
@@ -48,25 +46,15 @@ export const applyReloadable = (running: ProxyConfig, next: ProxyConfig): ProxyC
   limits: { ...running.limits, rateLimit: next.limits.rateLimit }
 })
 
-/** The config in effect now; a reload replaces it for the requests that come after. */
-export class LiveConfig extends Context.Tag("@voucherify-webhooks/proxy/LiveConfig")<
-  LiveConfig,
-  {
-    readonly current: () => Snapshot
-    readonly replace: (settings: ProxyConfig) => void
-  }
->() {
-  /** Starts from the settings the proxy started with. */
-  static readonly layer = Layer.effect(
-    LiveConfig,
-    Effect.map(ProxySettings, (initial) => {
-      let snapshot = snapshotOf(initial)
-      return {
-        current: () => snapshot,
-        replace: (settings) => {
-          snapshot = snapshotOf(settings)
-        }
+/** The config in effect now, starting from the settings the proxy started with; a reload replaces it for the requests that come after. */
+export class LiveConfig extends Effect.Service<LiveConfig>()("@voucherify-webhooks/proxy/LiveConfig", {
+  effect: Effect.map(ProxySettings, (initial) => {
+    let snapshot = snapshotOf(initial)
+    return {
+      current: (): Snapshot => snapshot,
+      replace: (settings: ProxyConfig): void => {
+        snapshot = snapshotOf(settings)
       }
-    })
-  )
-}
+    }
+  })
+}) {}

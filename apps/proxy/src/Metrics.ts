@@ -23,7 +23,11 @@ interface Histogram {
   count: number
 }
 
-/** Counters and a histogram, rendered as Prometheus text. Plain numbers: cheap on the hot path. */
+/**
+ * Counters and a histogram, rendered as Prometheus text. Plain numbers: cheap on the hot path. A Context.Tag, not an
+ * Effect.Service: the server makes one registry (`Metrics.make`) and provides that same value to its own layers and
+ * to the upstream client's, so there is no default to build per layer.
+ */
 export class Metrics extends Context.Tag("@voucherify-webhooks/proxy/Metrics")<
   Metrics,
   {

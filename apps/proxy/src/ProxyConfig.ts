@@ -255,7 +255,7 @@ export const ProxyConfig = Schema.Struct({
 })
 export type ProxyConfig = typeof ProxyConfig.Type
 
-/** The validated configuration, as a service. */
+/** The validated configuration, as a service: a value the caller supplies, so a Context.Tag. */
 export class ProxySettings extends Context.Tag("@voucherify-webhooks/proxy/ProxySettings")<
   ProxySettings,
   ProxyConfig

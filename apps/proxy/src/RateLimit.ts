@@ -1,10 +1,9 @@
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type { Client, RateLimit } from "./ProxyConfig.js"
-import { SharedState, type SharedStateUnavailable } from "./SharedState.js"
+import { SharedState } from "./SharedState.js"
 import { type Bucket, type Budget, type Step, secondsToNextToken, step } from "./TokenBucket.js"
 
 /**
@@ -54,54 +53,43 @@ const answer = (client: Client, budget: Budget, step: Step): Effect.Effect<Quota
  * `sharedState`, in Redis (one budget for every replica and worker; this process's buckets when Redis does not
  * answer, or SharedStateUnavailable under `onUnavailable: "deny"`).
  */
-export class RateLimiter extends Effect.Tag("@voucherify-webhooks/proxy/RateLimiter")<
-  RateLimiter,
-  {
-    /** Takes one token of the client's bucket; `defaults` applies to a client without its own `rateLimit`. */
-    readonly take: (
-      client: Client,
-      defaults: RateLimit
-    ) => Effect.Effect<Quota, ClientRateLimited | SharedStateUnavailable>
-  }
->() {
+export class RateLimiter extends Effect.Service<RateLimiter>()("@voucherify-webhooks/proxy/RateLimiter", {
   // Buckets are kept by client id across reloads: a reload neither refills nor empties them.
-  static readonly layer = Layer.effect(
-    RateLimiter,
-    Effect.gen(function* () {
-      const shared = yield* Effect.serviceOption(SharedState)
-      const buckets = new Map<string, Bucket>()
-      const local = (client: Client, budget: Budget, now: number) => {
-        let bucket = buckets.get(client.id)
-        if (bucket === undefined) {
-          bucket = { tokens: budget.burst, at: now }
-          buckets.set(client.id, bucket)
-        }
-        return step(bucket, budget, "take", now)
+  effect: Effect.gen(function* () {
+    const shared = yield* Effect.serviceOption(SharedState)
+    const buckets = new Map<string, Bucket>()
+    const local = (client: Client, budget: Budget, now: number) => {
+      let bucket = buckets.get(client.id)
+      if (bucket === undefined) {
+        bucket = { tokens: budget.burst, at: now }
+        buckets.set(client.id, bucket)
       }
-      if (Option.isNone(shared)) {
-        return {
-          take: (client, defaults) =>
-            Effect.flatMap(Clock.currentTimeMillis, (now) => {
-              const budget = client.rateLimit ?? defaults
-              return answer(client, budget, local(client, budget, now))
-            })
-        }
-      }
-      const state = shared.value
+      return step(bucket, budget, "take", now)
+    }
+    if (Option.isNone(shared)) {
       return {
-        take: (client, defaults) => {
-          const budget = client.rateLimit ?? defaults
-          return Effect.flatMap(
-            state.orLocal(
-              Effect.map(state.bucket(`rl:${client.id}`, budget, "take"), (a) =>
-                a === "exempt" ? { allowed: true, tokens: budget.burst } : a
-              ),
-              () => local(client, budget, Date.now())
-            ),
-            (s) => answer(client, budget, s)
-          )
-        }
+        /** Takes one token of the client's bucket; `defaults` applies to a client without its own `rateLimit`. */
+        take: (client: Client, defaults: RateLimit) =>
+          Effect.flatMap(Clock.currentTimeMillis, (now) => {
+            const budget = client.rateLimit ?? defaults
+            return answer(client, budget, local(client, budget, now))
+          })
       }
-    })
-  )
-}
+    }
+    const state = shared.value
+    return {
+      take: (client: Client, defaults: RateLimit) => {
+        const budget = client.rateLimit ?? defaults
+        return Effect.flatMap(
+          state.orLocal(
+            Effect.map(state.bucket(`rl:${client.id}`, budget, "take"), (a) =>
+              a === "exempt" ? { allowed: true, tokens: budget.burst } : a
+            ),
+            () => local(client, budget, Date.now())
+          ),
+          (s) => answer(client, budget, s)
+        )
+      }
+    }
+  })
+}) {}

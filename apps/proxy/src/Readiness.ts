@@ -39,7 +39,8 @@ const logEvery = 60_000
  * 402 on any call made with them (a client's request, or the probe), or a 403 on the probe's project, makes
  * `/readyz` 503 with the reason until a later call succeeds; each is logged at ERROR (once a minute at most, with
  * the count) and counted. A 403 on a client's request is logged and counted only: a client naming a project the
- * credentials cannot reach would otherwise take every replica out of service.
+ * credentials cannot reach would otherwise take every replica out of service. A Context.Tag: made from the upstream
+ * target the proxy runs against (`make(target)` in Upstream.layer), a value chosen at start-up.
  */
 export class Readiness extends Context.Tag("@voucherify-webhooks/proxy/Readiness")<
   Readiness,

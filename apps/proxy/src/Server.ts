@@ -158,10 +158,8 @@ const ApiMiddleware = HttpApiBuilder.middleware(
 export const ApiLive = HttpApiBuilder.api(WebhooksApi).pipe(
   Layer.provide(WebhooksLive),
   Layer.provide(ManagementAuthLive),
-  Layer.provide(RateLimiter.layer),
-  Layer.provide(
-    Layer.unwrapEffect(Effect.map(ProxySettings, (s) => RateLimitedTrail.layer(s.audit.rateLimitedWindowMs)))
-  )
+  Layer.provide(RateLimiter.Default),
+  Layer.provide(RateLimitedTrail.Default)
 )
 
 /**
@@ -205,7 +203,7 @@ export const ProxyLive = (options: { readonly port: number; readonly host: strin
         // client goes away, or in-flight requests would lose their upstream connection mid-call.
         // Metrics and LiveConfig are also outputs: the reloader (Reload.ts) counts reloads and replaces the config.
         Layer.provideMerge(Layer.succeed(Metrics, metrics)),
-        Layer.provideMerge(LiveConfig.layer),
+        Layer.provideMerge(LiveConfig.Default),
         // Built before the limiters that use it, closed after the drain.
         Layer.provideMerge(SharedState.fromSettings(settings.sharedState)),
         Layer.provide(Upstream.layer.pipe(Layer.provide(Layer.succeed(Metrics, metrics))))

@@ -77,6 +77,10 @@ interface BucketCommand {
   vwhBucket(bucket: string, exempt: string, burst: number, perSecond: number, mode: Mode): Promise<[number, string]>
 }
 
+/**
+ * Buckets in Redis, shared by every replica and worker. A Context.Tag, not an Effect.Service: it is optional — present
+ * only when `sharedState` is configured (`fromSettings`), and its users ask for it with `Effect.serviceOption`.
+ */
 export class SharedState extends Context.Tag("@voucherify-webhooks/proxy/SharedState")<
   SharedState,
   {

@@ -17,6 +17,7 @@ export interface UpstreamTargetShape {
   readonly sandbox: boolean
 }
 
+/** Where the proxy forwards to, and with which credentials: a value chosen at start-up (a Context.Tag). */
 export class UpstreamTarget extends Context.Tag("@voucherify-webhooks/proxy/UpstreamTarget")<
   UpstreamTarget,
   UpstreamTargetShape
