@@ -227,10 +227,12 @@ export const supervise = (plan: StartupPlan): Effect.Effect<void, WorkersFailed>
         for (const worker of live()) worker.process.kill("SIGTERM")
       }
 
-      // SIGHUP reloads every worker (each re-reads and validates the file, and refuses a bad one on its own).
+      // SIGHUP reloads every worker that listens (each re-reads and validates the file, and refuses a bad one on its
+      // own). One still starting reads the file as it starts, and would be killed by a SIGHUP before its handler.
       const onHup = () => {
-        log(Effect.logInfo(`SIGHUP: reloading the config in ${live().length} workers`))
-        for (const worker of live()) worker.process.kill("SIGHUP")
+        const listening = slots.flatMap((s) => (s.listening && s.worker !== undefined ? [s.worker] : []))
+        log(Effect.logInfo(`SIGHUP: reloading the config in ${listening.length} workers`))
+        for (const worker of listening) worker.process.kill("SIGHUP")
       }
       // The first SIGTERM/SIGINT interrupts this program (the platform's handler): the drain below. A second one,
       // while the workers drain, stops them at once, as a second signal ends a single process.
@@ -238,9 +240,10 @@ export const supervise = (plan: StartupPlan): Effect.Effect<void, WorkersFailed>
       const onStopSignal = (signal: NodeJS.Signals) => {
         signals++
         if (signals < 2 || !stopping) return
+        const n = live().length
         log(
           Effect.logWarning(
-            `${signal} again: stopping ${live().length} draining workers now (in-flight requests are cut)`
+            `${signal} again: stopping ${n} draining worker${n === 1 ? "" : "s"} now (in-flight requests are cut)`
           )
         )
         for (const worker of live()) worker.process.kill("SIGKILL")

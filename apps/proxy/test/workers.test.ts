@@ -369,6 +369,28 @@ describe.skipIf(redisServerMissing !== undefined)(
       expect(logLines(p.output).filter((l) => l.message.startsWith("shutting down: drained"))).toHaveLength(1)
     })
 
+    it("SIGHUP while the workers are still starting reaches only those that listen: none is killed by it", async () => {
+      const { path } = writeConfig("workers-early-hup", {
+        workers: 2,
+        sharedState: { redisUrl: redis.url, keyPrefix: "wearly:", timeoutMs: 500 }
+      })
+      const p = spawnProxy(["--config", path], upstreamEnv(fake))
+      // From the first worker's start line (the primary supervises by then) until all listen, SIGHUP every 10 ms.
+      await eventually(() => logLines(p.output).some((l) => l.message === "started"), 15_000, "a worker started")
+      while (!logLines(p.output).some((l) => l.message === "workers started") && p.child.exitCode === null) {
+        p.child.kill("SIGHUP")
+        await new Promise((r) => setTimeout(r, 10))
+      }
+      try {
+        expect(p.child.exitCode).toBe(null)
+        expect(p.output.text).not.toMatch(/exited unasked|could not start/)
+        await eventually(() => logLines(p.output).filter((l) => l.message === "started").length === 2)
+      } finally {
+        p.child.kill("SIGTERM")
+        expect(await p.exited).toBe(0)
+      }
+    })
+
     it("workers that cannot start (the port is taken) end the primary with their reason, not a restart loop", async () => {
       const port = await freePort()
       const taken: Server = createServer()
