@@ -1,8 +1,9 @@
 // dist/main.js: the vwh-sandbox bin, and dist/walkthrough.js (the runnable README walkthrough), single files made
 // by the repo's shared bundler. dist/lib: the library of the published package (the workspace imports src/*.ts):
-// its entries, StartSandbox (promises), Sandbox (the Effect layer) and ControlClient, as ESM sharing one chunk, with
-// @effect/platform-node inlined (its peers would pull @effect/cluster, rpc, sql… into every test suite) and effect,
-// @effect/platform and core left to the user's install (peers and a dependency), plus .d.ts from tsc.
+// its entries, StartSandbox (promises), Sandbox (the Effect layer), ControlClient and testing (the test kit, with no
+// test runner in it), as ESM sharing chunks, with @effect/platform-node inlined (its peers would pull
+// @effect/cluster, rpc, sql… into every test suite) and effect, @effect/platform and core left to the user's install
+// (peers and a dependency), plus .d.ts from tsc.
 import { spawnSync } from "node:child_process"
 import { rmSync } from "node:fs"
 import { createRequire } from "node:module"
@@ -20,7 +21,7 @@ step(["../../scripts/bundle.mjs", "src/main.ts", "dist/main.js", "examples/walkt
 const lib = await build({
   absWorkingDir: cwd,
   metafile: true,
-  entryPoints: ["src/StartSandbox.ts", "src/Sandbox.ts", "src/ControlClient.ts"],
+  entryPoints: ["src/StartSandbox.ts", "src/Sandbox.ts", "src/ControlClient.ts", "src/testing.ts"],
   outdir: "dist/lib",
   bundle: true,
   splitting: true,

@@ -179,10 +179,16 @@ describe("the published manifests", () => {
     )
   })
 
-  it("sandbox: a library entry (promises, the Effect layer, the control API client) and a bin", () => {
+  it("sandbox: a library entry (promises, the Effect layer, the control API client, the test kit) and a bin", () => {
     const sandbox = installed.manifests["@voucherify-webhooks/sandbox"]!
     expect(sandbox.bin).toEqual({ "vwh-sandbox": "./dist/main.js" })
-    expect(Object.keys(sandbox.exports as object)).toEqual([".", "./Sandbox", "./ControlClient", "./package.json"])
+    expect(Object.keys(sandbox.exports as object)).toEqual([
+      ".",
+      "./Sandbox",
+      "./ControlClient",
+      "./testing",
+      "./package.json"
+    ])
     expect(sandbox.dependencies).toEqual({ "@voucherify-webhooks/core": expect.stringMatching(/^\^\d/) })
     expect(Object.keys(sandbox.peerDependencies as object).sort()).toEqual(["@effect/platform", "effect"])
   })

@@ -1,12 +1,9 @@
 import type { DataMismatch, Delivery, DeliveryOf, DeliveryType } from "@voucherify-webhooks/core/TypedDelivery"
 import { decodeDelivery } from "@voucherify-webhooks/core/TypedDelivery"
-import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import * as Scope from "effect/Scope"
 import type {
   ControlSettings,
   DeliveryRecord,
@@ -20,7 +17,9 @@ import type {
 import { SandboxError } from "./Errors.js"
 import { defaultProject } from "./Options.js"
 import { layer, Sandbox } from "./Sandbox.js"
+import { acquire, runPromise as run } from "./Scoped.js"
 import type { WebhookInput, WebhookRecord } from "./State.js"
+import { waitForEffect } from "./testing/WaitFor.js"
 
 export type {
   ControlSettings,
@@ -121,13 +120,6 @@ export interface RunningSandbox {
   readonly [Symbol.asyncDispose]: () => Promise<void>
 }
 
-/** Runs an effect, rejecting with its own error (a SandboxError), not Effect's wrapper of it. */
-const run = async <A, E>(effect: Effect.Effect<A, E>): Promise<A> => {
-  const exit = await Effect.runPromiseExit(effect)
-  if (Exit.isSuccess(exit)) return exit.value
-  throw Cause.squash(exit.cause)
-}
-
 const typed = (record: DeliveryRecord): SandboxDelivery => {
   const { delivery, mismatches } = decodeDelivery(record.payload)
   return { ...record, payload: delivery, mismatches }
@@ -152,33 +144,26 @@ const matches = (record: DeliveryRecord, filter: DeliveryFilter) =>
  */
 export const startSandbox = async (options: StartOptions = {}): Promise<RunningSandbox> => {
   const { credentials, ...rest } = options
-  const scope = Effect.runSync(Scope.make())
-  const context = await run(
-    Layer.buildWithScope(
+  const started = await acquire(
+    Layer.build(
       layer({
         ...rest,
         credentials: {
           managementId: credentials?.managementId ?? "sandbox-management-id",
           managementToken: Redacted.make(credentials?.managementToken ?? "sandbox-management-token")
         }
-      }),
-      scope
+      })
     )
-  ).catch(async (error) => {
-    await Effect.runPromise(Scope.close(scope, Exit.void))
-    throw error
-  })
-  const sandbox = Context.get(context, Sandbox)
+  )
+  return runningSandbox(Context.get(started.value, Sandbox), started.close)
+}
+
+/** The promise API over a running sandbox service; `close` is what stops it (idempotent). */
+export const runningSandbox = (sandbox: Sandbox, close: () => Promise<void>): RunningSandbox => {
   const managementToken = Redacted.value(sandbox.credentials.managementToken)
 
   const deliveries = async (filter: DeliveryFilter = {}) =>
     (await run(sandbox.deliveries(filter.projectId))).filter((r) => matches(r, filter)).map(typed)
-
-  let closed: Promise<void> | undefined
-  const close = () => {
-    closed ??= Effect.runPromise(Scope.close(scope, Exit.void))
-    return closed
-  }
 
   return {
     url: sandbox.url,
@@ -192,21 +177,24 @@ export const startSandbox = async (options: StartOptions = {}): Promise<RunningS
     projectSecret: async (projectId = defaultProject) => Redacted.value(await run(sandbox.projectSecret(projectId))),
     raiseEvent: (type, { projectId = defaultProject, data } = {}) => run(sandbox.raiseEvent(projectId, type, data)),
     deliveries: deliveries as RunningSandbox["deliveries"],
-    waitForDeliveries: (async (filter: DeliveryFilter & { count?: number; timeoutMs?: number } = {}) => {
+    waitForDeliveries: ((filter: DeliveryFilter & { count?: number; timeoutMs?: number } = {}) => {
       const { count = 1, timeoutMs = 5000 } = filter
-      const deadline = Date.now() + timeoutMs
-      for (;;) {
-        const found = await deliveries(filter)
-        if (found.filter((d) => d.attempts.length > 0).length >= count) return found
-        if (Date.now() >= deadline) {
-          const what = [filter.type, filter.status, filter.projectId && `in ${filter.projectId}`].filter(Boolean)
-          throw new SandboxError({
-            reason: "timeout",
-            message: `waitForDeliveries: ${count} ${what.length > 0 ? `${what.join(" ")} ` : ""}deliveries with an attempt expected within ${timeoutMs} ms, saw ${found.length} (${found.filter((d) => d.attempts.length > 0).length} attempted); is a webhook of the project subscribed to the event, and active?`
-          })
-        }
-        await new Promise((resolve) => setTimeout(resolve, 10))
-      }
+      const attempted = (found: ReadonlyArray<SandboxDelivery>) => found.filter((d) => d.attempts.length > 0).length
+      let last: ReadonlyArray<SandboxDelivery> = []
+      const read = Effect.promise(() => deliveries(filter)).pipe(Effect.tap((found) => (last = found)))
+      const what = [filter.type, filter.status, filter.projectId && `in ${filter.projectId}`].filter(Boolean)
+      return run(
+        waitForEffect("deliveries", read, { until: (found) => attempted(found) >= count, timeoutMs }).pipe(
+          Effect.catchTag(
+            "WaitTimeout",
+            () =>
+              new SandboxError({
+                reason: "timeout",
+                message: `waitForDeliveries: ${count} ${what.length > 0 ? `${what.join(" ")} ` : ""}deliveries with an attempt expected within ${timeoutMs} ms, saw ${last.length} (${attempted(last)} attempted); is a webhook of the project subscribed to the event, and active?`
+              })
+          )
+        )
+      )
     }) as RunningSandbox["waitForDeliveries"],
     seedWebhook: (projectId, webhook) => run(sandbox.seedWebhook(projectId, webhook)),
     addProject: (projectId) => run(sandbox.addProject(projectId)),

@@ -3,7 +3,7 @@ import { maxEventNameLength, maxEventsPerWebhook } from "@voucherify-webhooks/co
 import { maxJsonDepth } from "@voucherify-webhooks/core/ServerErrors"
 import { postWhileWriting } from "@voucherify-webhooks/core/testing/slowWriter"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
-import { type Started, start } from "./harness.js"
+import { type TestSandbox as Started, startTestSandbox as start } from "../src/testing.js"
 
 // Requests an attacker (or a broken script) sends, against the real sandbox over loopback: each gets a 400 in
 // Voucherify's shape with a small answer, and nothing is stored.

@@ -1,7 +1,7 @@
 import { knownEventTypes } from "@voucherify-webhooks/core/EventType"
 import { webhookIdPattern } from "@voucherify-webhooks/core/Ids"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
-import { type Started, start } from "./harness.js"
+import { type TestSandbox as Started, startTestSandbox as start } from "../src/testing.js"
 
 const base = "/management/v1/projects/proj_sandbox/webhooks"
 const body = { target_url: "https://example.com/hook", events: ["redemption.succeeded"] }

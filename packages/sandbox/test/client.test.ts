@@ -7,7 +7,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
-import { type Started, start } from "./harness.js"
+import { type TestSandbox as Started, startTestSandbox as start } from "../src/testing.js"
 
 // Core's real client against the real sandbox: the contract both sides promise.
 let s: Started

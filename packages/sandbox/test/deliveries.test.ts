@@ -5,8 +5,13 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { afterEach, describe, expect, it } from "vitest"
 import { retryScheduleMinutes } from "../src/Sandbox.js"
-import { type Started, start } from "./harness.js"
-import { receiver, waitFor } from "./receiver.js"
+import {
+  type Answer,
+  type TestSandbox as Started,
+  startTestSandbox as start,
+  startReceiver,
+  waitFor
+} from "../src/testing.js"
 
 const base = "/management/v1/projects/proj_sandbox/webhooks"
 const cleanups: Array<() => Promise<void>> = []
@@ -19,8 +24,8 @@ const started = async (options: Parameters<typeof start>[0] = {}) => {
   cleanups.push(s.close)
   return s
 }
-const listening = async (status?: () => number | "hang") => {
-  const r = await receiver(status)
+const listening = async (status?: () => Answer) => {
+  const r = await startReceiver(status === undefined ? {} : { answer: status })
   cleanups.push(r.close)
   return r
 }
@@ -149,7 +154,7 @@ describe("event deliveries", () => {
     const slow = await listening(() => "hang")
     await createWebhook(s, slow.url, ["voucher.created"])
     // A port that was just free and is closed again: connection refused.
-    const gone = await receiver()
+    const gone = await startReceiver()
     await gone.close()
     const closed = gone.url
     await createWebhook(s, closed, ["voucher.created"])

@@ -6,8 +6,7 @@ import { officialValidator } from "@voucherify-webhooks/core/testing/officialSch
 import { loadEventsSpec, skipWithoutSpec } from "@voucherify-webhooks/core/testing/sharedSpec"
 import * as Effect from "effect/Effect"
 import { afterEach, describe, expect, it } from "vitest"
-import { start } from "./harness.js"
-import { receiver, waitFor } from "./receiver.js"
+import { startTestSandbox as start, startReceiver, waitFor } from "../src/testing.js"
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => {
@@ -20,7 +19,7 @@ const base = "/management/v1/projects/proj_sandbox/webhooks"
 const raiseAll = async () => {
   const s = await start()
   cleanups.push(s.close)
-  const r = await receiver()
+  const r = await startReceiver()
   cleanups.push(r.close)
   const created = await s.call("POST", base, { body: { target_url: r.url, events: knownEventTypes } })
   expect(created.status).toBe(200)
@@ -68,7 +67,7 @@ describe("the sandbox's deliveries carry realistic data", () => {
   it("the entity of a fixture is named in event.entity_id", async () => {
     const s = await start()
     cleanups.push(s.close)
-    const r = await receiver()
+    const r = await startReceiver()
     cleanups.push(r.close)
     await s.call("POST", base, { body: { target_url: r.url, events: ["voucher.published"] } })
     await s.call("POST", "/sandbox/events", { body: { projectId: "proj_sandbox", type: "voucher.published" } })

@@ -2,13 +2,13 @@ import { createServer } from "node:net"
 import { verifySignature } from "@voucherify-webhooks/core/Signature"
 import { describe, expect, it } from "vitest"
 import { SandboxError, startSandbox } from "../src/StartSandbox.js"
-import { receiver } from "./receiver.js"
+import { startReceiver } from "../src/testing.js"
 
 // The promise API other people's test suites use: real HTTP over loopback, as they would use it.
 describe("startSandbox", () => {
   it("listens on a free port, serves the management API with its credentials, and delivers typed events", async () => {
     const sandbox = await startSandbox()
-    const hook = await receiver()
+    const hook = await startReceiver()
     try {
       expect(sandbox.url).toBe(`http://127.0.0.1:${sandbox.port}`)
       expect(sandbox.port).toBeGreaterThan(0)
