@@ -96,10 +96,25 @@ describe("startReceiver", () => {
   })
 
   it("without a secret records everything and answers what `answer` says; `hang` never answers", async () => {
-    const hook = await startReceiver({ path: "/in", answer: (r) => (r.path === "/slow" ? "hang" : 503) })
+    const hook = await startReceiver({
+      path: "/in",
+      answer: (r) =>
+        r.path === "/slow"
+          ? "hang"
+          : r.path === "/json"
+            ? { status: 201, body: '{"seen":true}', headers: { "content-type": "application/json" } }
+            : 503
+    })
     try {
       const res = await fetch(hook.url, { method: "POST", body: "{}" })
       expect(res.status).toBe(503)
+      const json = await fetch(`http://127.0.0.1:${hook.port}/json`, { method: "POST", body: "é" })
+      expect([json.status, json.headers.get("content-type"), await json.text()]).toEqual([
+        201,
+        "application/json",
+        '{"seen":true}'
+      ])
+      expect(hook.received[1]!.bytes).toEqual(Buffer.from("é"))
       const slow = await fetch(`http://127.0.0.1:${hook.port}/slow`, {
         method: "POST",
         signal: AbortSignal.timeout(200)
@@ -107,6 +122,7 @@ describe("startReceiver", () => {
       expect(slow).toBeInstanceOf(Error)
       expect(hook.received.map((r) => [r.path, r.delivery, r.rejection])).toEqual([
         ["/in", undefined, undefined],
+        ["/json", undefined, undefined],
         ["/slow", undefined, undefined]
       ])
     } finally {
@@ -154,8 +170,9 @@ describe("startSandboxProcess", () => {
   it("a process that prints no banner in time is stopped and said so", async () => {
     const bin = join(tmpdir(), `kit-silent-bin-${process.pid}.mjs`)
     writeFileSync(bin, 'console.log("starting…"); setInterval(() => {}, 1000)\n')
-    const error = await startSandboxProcess({ bin, readyTimeoutMs: 300 }).catch((e: unknown) => e)
-    expect(String(error)).toMatch(/printed no banner within 300 ms; its output:\nstarting…/)
+    // Long enough for node to start and print on a loaded machine, short for a test.
+    const error = await startSandboxProcess({ bin, readyTimeoutMs: 5_000 }).catch((e: unknown) => e)
+    expect(String(error)).toMatch(/printed no banner within 5000 ms; its output:\nstarting…/)
   })
 })
 

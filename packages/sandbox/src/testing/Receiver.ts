@@ -16,15 +16,24 @@ export interface ReceivedRequest {
   /** Path and query, e.g. `/hooks?second`. */
   readonly path: string
   readonly headers: IncomingHttpHeaders
+  /** The body as UTF-8 text. */
   readonly body: string
+  /** The body's exact bytes (what a signature covers). */
+  readonly bytes: Buffer
   /** With a secret: the delivery, verified by core's verifyDelivery over the exact bytes received. */
   readonly delivery: DeliveryPayload | undefined
   /** With a secret: why the request is not a delivery signed with it (missing, malformed or wrong signature, bad body). */
   readonly rejection: DeliveryError | undefined
 }
 
-/** What to answer a request: a status, or `"hang"` to never answer (a receiver slower than any timeout). */
-export type Answer = number | "hang"
+/**
+ * What to answer a request: a status (body `ok`), a status with a body and headers, or `"hang"` to never answer
+ * (a receiver slower than any timeout).
+ */
+export type Answer =
+  | number
+  | "hang"
+  | { readonly status: number; readonly body?: string; readonly headers?: Readonly<Record<string, string>> }
 
 export interface ReceiverOptions {
   /** The project's webhook secret(s): each request is verified with them and `delivery`/`rejection` set. */
@@ -49,7 +58,7 @@ export interface Receiver {
 }
 
 const verify = (
-  body: string,
+  body: Uint8Array,
   headers: IncomingHttpHeaders,
   secret: ReceiverOptions["secret"]
 ): Pick<ReceivedRequest, "delivery" | "rejection"> => {
@@ -82,19 +91,25 @@ export const receiver = (options: ReceiverOptions = {}): Effect.Effect<Receiver,
       const chunks: Array<Buffer> = []
       req.on("data", (c: Buffer) => chunks.push(c))
       req.on("end", () => {
-        const body = Buffer.concat(chunks).toString("utf8")
+        const bytes = Buffer.concat(chunks)
         const request: ReceivedRequest = {
           at: Date.now(),
           method: req.method ?? "",
           path: req.url ?? "",
           headers: req.headers,
-          body,
-          ...verify(body, req.headers, options.secret)
+          body: bytes.toString("utf8"),
+          bytes,
+          ...verify(bytes, req.headers, options.secret)
         }
         received.push(request)
-        const status = answer(request)
-        if (status === "hang") return
-        res.writeHead(status, { "content-type": "text/plain" }).end("ok")
+        const answered = answer(request)
+        if (answered === "hang") return
+        const {
+          status,
+          body = "ok",
+          headers = { "content-type": "text/plain" }
+        } = typeof answered === "number" ? { status: answered } : answered
+        res.writeHead(status, headers).end(body)
       })
     })
     return Effect.map(

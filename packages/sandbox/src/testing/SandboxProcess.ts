@@ -47,6 +47,8 @@ export class SandboxProcessError extends Schema.TaggedError<SandboxProcessError>
   message: Schema.String
 }) {}
 
+const maxOutput = 256 * 1024
+
 const demo = { managementId: "sandbox-management-id", managementToken: "sandbox-management-token" }
 
 /** This package's built bin, found through the package's own name (works in the workspace and when installed). */
@@ -104,6 +106,9 @@ export const sandboxProcess = (
         Effect.tap((child) => {
           const keep = (c: Buffer) => {
             output += c.toString("utf8")
+            // A long run's logs would grow without end: the start and the latest are what a failure needs.
+            if (output.length > maxOutput)
+              output = `${output.slice(0, maxOutput / 4)}\n…\n${output.slice(-maxOutput / 2)}`
           }
           child.stdout?.on("data", keep)
           child.stderr?.on("data", keep)

@@ -58,7 +58,15 @@ export const waitForEffect = <A, E, R>(
 
 /**
  * {@link waitForEffect} for plain async tests and scripts: `await waitFor("two deliveries", () => hook.received.length,
- * { until: (n) => n === 2 })`. Rejects with a WaitTimeout (or what `read` threw).
+ * { until: (n) => n === 2 })`. Rejects with a WaitTimeout (or what `read` threw). An `until` that is a type guard
+ * narrows what it resolves with.
  */
-export const waitFor = <A>(what: string, read: () => A | Promise<A>, options: WaitOptions<A> = {}): Promise<A> =>
-  runPromise(waitForEffect(what, Effect.tryPromise({ try: async () => read(), catch: (e) => e }), options))
+export function waitFor<A, B extends A>(
+  what: string,
+  read: () => A | Promise<A>,
+  options: WaitOptions<A> & { readonly until: (value: A) => value is B }
+): Promise<B>
+export function waitFor<A>(what: string, read: () => A | Promise<A>, options?: WaitOptions<A>): Promise<A>
+export function waitFor<A>(what: string, read: () => A | Promise<A>, options: WaitOptions<A> = {}): Promise<A> {
+  return runPromise(waitForEffect(what, Effect.tryPromise({ try: async () => read(), catch: (e) => e }), options))
+}
