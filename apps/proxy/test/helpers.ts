@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
-import * as Sandbox from "@voucherify-webhooks/sandbox/Sandbox"
+import { startTestSandbox } from "@voucherify-webhooks/sandbox/testing"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
@@ -107,13 +107,11 @@ export const startProxy = async (options: {
   return { url: `http://127.0.0.1:${port}`, logs, close: () => runtime.dispose() }
 }
 
-/** An in-process sandbox; its service is the control surface (faults, plan, rate limit). */
+/** An in-process sandbox (the kit's) as the upstream, with credentials only this run knows; `sandbox` is its service. */
 export const startSandbox = async (projects: ReadonlyArray<string> = ["proj_a", "proj_b"]) => {
   const credentials = { managementId: "upstream-id", managementToken: mintKey() }
-  const runtime = ManagedRuntime.make(Sandbox.layer({ port: 0, projects, credentials }))
-  const sandbox = await runtime.runPromise(Sandbox.Sandbox)
-  const upstream = Upstream.remote(sandbox.url, credentials)
-  return { sandbox, upstream, credentials, close: () => runtime.dispose(), run: runtime.runPromise }
+  const sandbox = await startTestSandbox({ projects, credentials })
+  return { ...sandbox, upstream: Upstream.remote(sandbox.url, credentials), credentials }
 }
 
 export type Reply = { status: number; body?: unknown; headers?: Record<string, string> } | "hang"

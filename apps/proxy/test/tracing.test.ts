@@ -1,32 +1,14 @@
-import { createServer, type IncomingHttpHeaders } from "node:http"
-import type { AddressInfo } from "node:net"
+import { waitFor as kitWaitFor, startReceiver } from "@voucherify-webhooks/sandbox/testing"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { cleanEnv, runProxy, spawnProxy, upstreamEnv, webhookJson, writeConfig } from "./built.js"
 import { call, startFakeUpstream } from "./helpers.js"
 
-/** What an OTLP/HTTP collector would receive: each POST to /v1/traces, its headers and its body. */
-const startReceiver = async () => {
-  const posts: Array<{ url: string; headers: IncomingHttpHeaders; body: Buffer }> = []
-  const server = createServer((req, res) => {
-    const chunks: Array<Buffer> = []
-    req.on("data", (c: Buffer) => chunks.push(c))
-    req.on("end", () => {
-      posts.push({ url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks) })
-      res.writeHead(200, { "content-type": "application/json" })
-      res.end("{}")
-    })
+/** What an OTLP/HTTP collector would receive: each POST to /v1/traces, its headers and its body (the kit's receiver). */
+const startCollector = () =>
+  startReceiver({
+    path: "",
+    answer: () => ({ status: 200, body: "{}", headers: { "content-type": "application/json" } })
   })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    posts,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      })
-  }
-}
 
 interface Span {
   readonly traceId: string
@@ -41,10 +23,10 @@ const serverKind = 2
 const clientKind = 3
 
 /** Every span in the JSON posts received so far. */
-const spansOf = (posts: ReadonlyArray<{ body: Buffer }>): Array<Span> =>
+const spansOf = (posts: ReadonlyArray<{ body: string }>): Array<Span> =>
   posts.flatMap((p) =>
     (
-      JSON.parse(p.body.toString("utf8")) as {
+      JSON.parse(p.body) as {
         resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<Span> }> }>
       }
     ).resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans))
@@ -55,19 +37,13 @@ const attribute = (span: Span, key: string) => {
   return value === undefined ? undefined : (Object.values(value)[0] as unknown)
 }
 
-const waitFor = async <A>(what: string, f: () => A | undefined, ms = 15_000): Promise<A> => {
-  const until = Date.now() + ms
-  while (Date.now() < until) {
-    const a = f()
-    if (a !== undefined) return a
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
+/** Waits until `f` finds something (spans arrive in export batches). */
+const waitFor = <A>(what: string, f: () => A | undefined): Promise<A> =>
+  kitWaitFor(what, f, { until: (a): a is A => a !== undefined, timeoutMs: 15_000, intervalMs: 50 })
 
 type Fake = Awaited<ReturnType<typeof startFakeUpstream>>
 let fake: Fake
-let receiver: Awaited<ReturnType<typeof startReceiver>>
+let receiver: Awaited<ReturnType<typeof startCollector>>
 beforeAll(async () => {
   fake = await startFakeUpstream((req) =>
     req.url?.includes("/proj_broken/")
@@ -76,7 +52,7 @@ beforeAll(async () => {
         ? { status: 200, body: { object: "list", data_ref: "data", data: [], total: 0 } }
         : { status: 200, body: webhookJson("https://hooks.example.com/x") }
   )
-  receiver = await startReceiver()
+  receiver = await startCollector()
 })
 afterAll(async () => {
   await fake.close()
@@ -123,10 +99,10 @@ describe("tracing over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set", () =>
       }
       for (const r of requests) {
         const server = await waitFor(`the server span of ${r.id}`, () =>
-          spansOf(receiver.posts).find((s) => s.kind === serverKind && attribute(s, "vwh.request_id") === r.id)
+          spansOf(receiver.received).find((s) => s.kind === serverKind && attribute(s, "vwh.request_id") === r.id)
         )
         const inTrace = await waitFor(`the client span of ${r.id}`, () => {
-          const spans = spansOf(receiver.posts).filter((s) => s.traceId === server.traceId)
+          const spans = spansOf(receiver.received).filter((s) => s.traceId === server.traceId)
           return spans.some((s) => s.kind === clientKind) ? spans : undefined
         })
         expect(inTrace.filter((s) => s.kind === serverKind)).toHaveLength(1)
@@ -148,7 +124,7 @@ describe("tracing over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set", () =>
         expect(server.name).toMatch(/^(GET|POST) \/management\/v1\/projects\/\{projectId\}\/webhooks$/)
         expect(attribute(upstreamSpan, "http.response.status_code")).toBe(200)
       }
-      const kept = spansOf(receiver.posts).find(
+      const kept = spansOf(receiver.received).find(
         (s) => s.kind === serverKind && attribute(s, "vwh.request_id") === "trace-test-0002"
       )!
       expect(kept.traceId).toBe(incomingTrace)
@@ -160,23 +136,23 @@ describe("tracing over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set", () =>
       })
       expect(broken.status).toBe(502)
       const failed = await waitFor("the failed request's spans", () => {
-        const server = spansOf(receiver.posts).find((s) => attribute(s, "vwh.request_id") === "trace-broken-0001")
-        const client = spansOf(receiver.posts).find((s) => s.traceId === server?.traceId && s.kind === clientKind)
+        const server = spansOf(receiver.received).find((s) => attribute(s, "vwh.request_id") === "trace-broken-0001")
+        const client = spansOf(receiver.received).find((s) => s.traceId === server?.traceId && s.kind === clientKind)
         return server && client ? { server, client } : undefined
       })
       expect([failed.server.status.code, attribute(failed.server, "error.type")]).toEqual([2, "502"])
       expect([failed.client.status.code, attribute(failed.client, "error.type")]).toEqual([2, "500"])
       expect(kept.status.code).toBe(1)
-      const fresh = spansOf(receiver.posts).find(
+      const fresh = spansOf(receiver.received).find(
         (s) => s.kind === serverKind && attribute(s, "vwh.request_id") === "trace-test-0001"
       )!
       expect(fresh.parentSpanId ?? "").toBe("")
       // The service is named, and nothing secret is exported: not the client's key, not the upstream token.
-      const everything = receiver.posts.map((p) => p.body.toString("utf8")).join("\n")
+      const everything = receiver.received.map((p) => p.body).join("\n")
       expect(everything).toContain('"proxy-under-test"')
       expect(everything).not.toContain(key)
       expect(everything).not.toContain(fake.token)
-      expect(receiver.posts.every((p) => p.url === "/v1/traces")).toBe(true)
+      expect(receiver.received.every((p) => p.path === "/v1/traces")).toBe(true)
     } finally {
       proxy.child.kill("SIGTERM")
       await proxy.exited
@@ -184,7 +160,7 @@ describe("tracing over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set", () =>
   })
 
   it("a caller's 'not sampled' is honoured: nothing exported, and upstream gets the same trace, unsampled", async () => {
-    const before = receiver.posts.length
+    const before = receiver.received.length
     const unsampled = "5bf92f3577b34da6a3ce929d0e0e4736"
     const { proxy, headers } = startTraced("otlp-unsampled", {
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/v1/traces`,
@@ -204,9 +180,9 @@ describe("tracing over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set", () =>
       // A sampled request after it is exported, so the exporter did run: the unsampled one is simply absent.
       await call(base, "GET", list, { ...headers, "x-request-id": "sampled-after-0001" })
       await waitFor("the sampled request's spans", () =>
-        spansOf(receiver.posts.slice(before)).find((s) => attribute(s, "vwh.request_id") === "sampled-after-0001")
+        spansOf(receiver.received.slice(before)).find((s) => attribute(s, "vwh.request_id") === "sampled-after-0001")
       )
-      expect(spansOf(receiver.posts.slice(before)).filter((s) => s.traceId === unsampled)).toEqual([])
+      expect(spansOf(receiver.received.slice(before)).filter((s) => s.traceId === unsampled)).toEqual([])
     } finally {
       proxy.child.kill("SIGTERM")
       await proxy.exited
@@ -214,7 +190,7 @@ describe("tracing over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set", () =>
   })
 
   it("by default spans go as protobuf, and on SIGTERM the last ones are sent before the process exits", async () => {
-    const before = receiver.posts.length
+    const before = receiver.received.length
     const { proxy, headers } = startTraced("otlp-protobuf", {
       OTEL_EXPORTER_OTLP_ENDPOINT: `${receiver.url}/`,
       // Longer than the test: only the flush at shutdown can send these spans.
@@ -227,25 +203,25 @@ describe("tracing over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set", () =>
       const r = await call(base, "GET", list, { ...headers, traceparent: `00-${traceId}-${incomingParent}-01` })
       expect(r.status).toBe(200)
       await new Promise((resolve) => setTimeout(resolve, 300))
-      expect(receiver.posts.length).toBe(before)
+      expect(receiver.received.length).toBe(before)
     } finally {
       proxy.child.kill("SIGTERM")
       expect(await proxy.exited).toBe(0)
     }
-    const posts = receiver.posts.slice(before)
+    const posts = receiver.received.slice(before)
     expect(posts.length).toBeGreaterThan(0)
     for (const post of posts) {
-      expect(post.url).toBe("/v1/traces")
+      expect(post.path).toBe("/v1/traces")
       expect(post.headers["content-type"]).toBe("application/x-protobuf")
       expect(post.headers.authorization).toBe("Bearer collector-secret")
       expect(post.headers["x-tenant"]).toBe("acme")
     }
     // The trace id travels as 16 raw bytes in protobuf.
-    expect(Buffer.concat(posts.map((p) => p.body)).includes(Buffer.from(traceId, "hex"))).toBe(true)
+    expect(Buffer.concat(posts.map((p) => p.bytes)).includes(Buffer.from(traceId, "hex"))).toBe(true)
   })
 
   it("a collector that is down costs nothing but a warning: requests are served", async () => {
-    const dead = await startReceiver()
+    const dead = await startCollector()
     await dead.close()
     const { proxy, headers } = startTraced("otlp-dead", {
       OTEL_EXPORTER_OTLP_ENDPOINT: dead.url,
@@ -289,7 +265,7 @@ describe("tracing over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set", () =>
 
   it("OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none turn it off even with an endpoint", async () => {
     for (const off of [{ OTEL_SDK_DISABLED: "true" }, { OTEL_TRACES_EXPORTER: "none" }]) {
-      const before = receiver.posts.length
+      const before = receiver.received.length
       const { proxy, headers } = startTraced("otlp-off", {
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
         OTEL_BSP_SCHEDULE_DELAY: "100",
@@ -302,7 +278,7 @@ describe("tracing over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set", () =>
         proxy.child.kill("SIGTERM")
         await proxy.exited
       }
-      expect(receiver.posts.length, JSON.stringify(off)).toBe(before)
+      expect(receiver.received.length, JSON.stringify(off)).toBe(before)
     }
   })
 })
