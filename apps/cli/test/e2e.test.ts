@@ -1,26 +1,22 @@
 import { deliveryEnvelope } from "@voucherify-webhooks/core/MakeDelivery"
 import { signPayload } from "@voucherify-webhooks/core/Signature"
-import * as Redacted from "effect/Redacted"
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import {
   closedPort,
-  receiver,
-  requests,
-  reset,
-  type Started,
-  startSandbox,
-  tempFile,
-  vwh,
-  vwhBackground,
+  startReceiver,
+  startTestSandbox,
+  type TestSandbox,
   waitFor
-} from "./harness.js"
+} from "@voucherify-webhooks/sandbox/testing"
+import * as Redacted from "effect/Redacted"
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
+import { tempFile, vwh, vwhBackground } from "./harness.js"
 
-let s: Started
+let s: TestSandbox
 beforeAll(async () => {
-  s = await startSandbox(["proj_a", "proj_b"])
+  s = await startTestSandbox({ projects: ["proj_a", "proj_b"] })
 })
 afterAll(() => s.close())
-beforeEach(() => reset(s))
+beforeEach(() => s.reset())
 
 const json = <A = unknown>(text: string): A => JSON.parse(text) as A
 const oneLine = (stderr: string) => stderr.trim().split("\n")
@@ -100,12 +96,12 @@ describe("vwh webhooks", () => {
 
   it("delete without a terminal and without --yes refuses before any call (exit 2)", async () => {
     const created = await create("proj_a", "https://example.com/a", "voucher.created")
-    const before = await requests(s)
+    const before = await s.requests()
     const r = await vwh(["webhooks", "delete", "--project", "proj_a", created.id], s.env)
     expect(r.code).toBe(2)
     expect(oneLine(r.stderr)).toHaveLength(1)
     expect(r.stderr).toContain("--yes")
-    expect(await requests(s)).toBe(before)
+    expect(await s.requests()).toBe(before)
   })
 
   it("exit 2 for usage and validation errors, one line, no stack", async () => {
@@ -259,10 +255,10 @@ projects:
     const path = file("apply.yaml", desired)
 
     // Dry run: the plan, exit 10 for drift, and only the two list calls.
-    let before = await requests(s)
+    let before = await s.requests()
     const dry = await vwh(["apply", "-f", path, "--dry-run"], s.env)
     expect(dry.code).toBe(10)
-    expect(await requests(s)).toBe(before + 2)
+    expect(await s.requests()).toBe(before + 2)
     expect(dry.stdout).toContain(`~ update     https://example.com/one (${one.id})`)
     expect(dry.stdout).toContain("events: + redemption.succeeded")
     expect(dry.stdout).toContain("events: - customer.created")
@@ -271,17 +267,17 @@ projects:
     expect(dry.stdout).toContain("Plan: 2 to create, 1 to update, 0 to delete, 0 unchanged, 1 not in the file (kept).")
 
     // A deletion without a terminal needs --auto-approve: refused, nothing changed beyond the two lists.
-    before = await requests(s)
+    before = await s.requests()
     const refused = await vwh(["apply", "-f", path, "--prune"], s.env)
     expect(refused.code).toBe(2)
     expect(refused.stderr).toContain("--auto-approve")
-    expect(await requests(s)).toBe(before + 2)
+    expect(await s.requests()).toBe(before + 2)
 
     // Apply with prune: 2 lists + 2 creates + 1 update + 1 delete.
-    before = await requests(s)
+    before = await s.requests()
     const applied = await vwh(["apply", "-f", path, "--prune", "--auto-approve", "--output", "json"], s.env)
     expect(applied.code).toBe(0)
-    expect(await requests(s)).toBe(before + 6)
+    expect(await s.requests()).toBe(before + 6)
     const report = json<{
       summary: Record<string, number>
       projects: Array<{ actions: Array<{ action: string; result?: { ok: boolean } }> }>
@@ -294,11 +290,11 @@ projects:
     expect(listed.find((w) => w.target_url.endsWith("two"))?.active).toBe(false)
 
     // Re-run: everything unchanged, zero mutating calls, and a clean dry run exits 0.
-    before = await requests(s)
+    before = await s.requests()
     const again = await vwh(["apply", "-f", path, "--prune"], s.env)
     expect(again.code).toBe(0)
     expect(again.stdout).toContain("Plan: 0 to create, 0 to update, 0 to delete, 3 unchanged.")
-    expect(await requests(s)).toBe(before + 2)
+    expect(await s.requests()).toBe(before + 2)
     const clean = await vwh(["apply", "-f", path, "--prune", "--dry-run"], s.env)
     expect(clean.code).toBe(0)
   })
@@ -315,10 +311,10 @@ projects:
         }
       })
     )
-    const before = await requests(s)
+    const before = await s.requests()
     const r = await vwh(["apply", "-f", path], s.env)
     expect(r.code).toBe(2)
-    expect(await requests(s)).toBe(before)
+    expect(await s.requests()).toBe(before)
     expect(r.stderr).toContain(
       'projects.proj_a[1].events[1]: unknown event "redemption.suceeded" (did you mean "redemption.succeeded"?)'
     )
@@ -348,10 +344,10 @@ projects:
 
 describe("vwh listen", () => {
   it("verifies signatures (401 when bad), prints JSON lines, forwards verified deliveries", async () => {
-    const app = await receiver()
+    const app = await startReceiver()
     const secret = "whsec_listen_test"
     const listener = await vwhBackground(
-      ["listen", "--port", "0", "--secret", secret, "--forward-to", `${app.url}/hooks`, "--output", "json"],
+      ["listen", "--port", "0", "--secret", secret, "--forward-to", app.url, "--output", "json"],
       {},
       /listening on (http:\/\/127\.0\.0\.1:\d+)\//
     )
@@ -377,7 +373,7 @@ describe("vwh listen", () => {
       const missing = await fetch(url, { method: "POST", body })
       expect(missing.status).toBe(401)
 
-      await waitFor(() => listener.stdout().includes("\n"))
+      await waitFor("a line on listener's stdout", listener.stdout, { until: (text) => text.includes("\n") })
       const lines = listener
         .stdout()
         .trim()
@@ -408,7 +404,9 @@ describe("vwh listen", () => {
       await create("proj_a", `${listener.match[1]}/wh`, "redemption.succeeded", "voucher.created")
       await s.run(s.sandbox.raiseEvent("proj_a", "voucher.created"))
       await s.run(s.sandbox.raiseEvent("proj_a", "redemption.succeeded"))
-      await waitFor(() => listener.stdout().includes("redemption.succeeded"))
+      await waitFor("redemption.succeeded on listener's stdout", listener.stdout, {
+        until: (text) => text.includes("redemption.succeeded")
+      })
       const lines = listener.stdout().trim().split("\n")
       expect(lines).toHaveLength(1)
       expect(lines[0]).toMatch(/✓ redemption\.succeeded whs_\w+ entity=\w+ voucher=/)

@@ -1,39 +1,13 @@
 import { spawn, spawnSync } from "node:child_process"
 import { writeFileSync } from "node:fs"
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http"
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { layer, Sandbox } from "@voucherify-webhooks/sandbox/Sandbox"
 import * as Effect from "effect/Effect"
-import * as ManagedRuntime from "effect/ManagedRuntime"
-import * as Redacted from "effect/Redacted"
 import { afterEach } from "vitest"
 
 export const bin = join(import.meta.dirname, "..", "dist", "vwh.js")
-
-export interface Started {
-  readonly sandbox: Sandbox
-  readonly run: <A, E>(effect: Effect.Effect<A, E, Sandbox>) => Promise<A>
-  readonly env: Record<string, string>
-  readonly close: () => Promise<void>
-}
-
-/** The real sandbox on 127.0.0.1:0 in this process; the CLI reaches it over HTTP. */
-export const startSandbox = async (projects: ReadonlyArray<string> = []): Promise<Started> => {
-  const runtime = ManagedRuntime.make(layer({ host: "127.0.0.1", port: 0, projects }))
-  const sandbox = await runtime.runPromise(Sandbox)
-  return {
-    sandbox,
-    run: (effect) => runtime.runPromise(effect),
-    env: {
-      VOUCHERIFY_API_URL: sandbox.url,
-      VOUCHERIFY_MANAGEMENT_ID: sandbox.credentials.managementId,
-      VOUCHERIFY_MANAGEMENT_TOKEN: Redacted.value(sandbox.credentials.managementToken)
-    },
-    close: () => runtime.dispose()
-  }
-}
 
 export interface Result {
   readonly code: number | null
@@ -96,53 +70,6 @@ export const vwhBackground = (
     child.on("close", (code) => reject(new Error(`exited ${code} before ready: ${stderr}`)))
   })
 
-export interface Received {
-  readonly headers: IncomingHttpHeaders
-  readonly body: string
-}
-
-/** A plain HTTP receiver on 127.0.0.1:0 that records what it gets, and answers `status()` (200 by default). */
-export const receiver = async (status: () => number = () => 200) => {
-  const received: Array<Received> = []
-  const server = createServer((req, res) => {
-    const chunks: Array<Buffer> = []
-    req.on("data", (d: Buffer) => {
-      chunks.push(d)
-    })
-    req.on("end", () => {
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString("utf8") })
-      res.statusCode = status()
-      res.end("ok")
-    })
-  })
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r))
-  const port = (server.address() as AddressInfo).port
-  return {
-    url: `http://127.0.0.1:${port}`,
-    received,
-    close: () => new Promise<void>((r) => server.close(() => r()))
-  }
-}
-
-/** A port nothing listens on: bound, then closed. */
-export const closedPort = async () => {
-  const server = createServer()
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r))
-  const port = (server.address() as AddressInfo).port
-  await new Promise<void>((r) => server.close(() => r()))
-  return port
-}
-
-export const waitFor = async (check: () => boolean, timeoutMs = 5000) => {
-  const until = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > until) throw new Error("timed out waiting")
-    await new Promise((r) => setTimeout(r, 25))
-  }
-}
-
-export const requests = (s: Started) => s.run(s.sandbox.requests)
-export const reset = (s: Started) => s.run(s.sandbox.reset)
 export { Effect }
 
 /** A file in the temporary directory, unique to this test process. */

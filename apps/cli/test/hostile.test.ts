@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs"
 import { deliveryEnvelope } from "@voucherify-webhooks/core/MakeDelivery"
 import { signPayload } from "@voucherify-webhooks/core/Signature"
+import { waitFor } from "@voucherify-webhooks/sandbox/testing"
 import { describe, expect, it } from "vitest"
-import { listJson, sendJson, tempFile, useFakeApis, vwh, vwhBackground, waitFor, webhookJson } from "./harness.js"
+import { listJson, sendJson, tempFile, useFakeApis, vwh, vwhBackground, webhookJson } from "./harness.js"
 
 // A Management API on loopback that misbehaves on purpose: it echoes the caller's token, answers with terminal
 // control sequences, loses the answer to a change. What vwh prints must stay safe and true.
@@ -101,7 +102,7 @@ describe("control characters from outside are escaped in human output", () => {
         headers: { "x-voucherify-signature": signPayload(body, secret) }
       })
       expect(res.status).toBe(202)
-      await waitFor(() => listener.stdout().includes("\n"))
+      await waitFor("a line on listener's stdout", listener.stdout, { until: (text) => text.includes("\n") })
       expect(listener.stdout()).toContain("voucher.created\\u001b]0;pwned")
       expect(listener.stdout()).not.toMatch(raw)
     } finally {

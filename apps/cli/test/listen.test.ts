@@ -1,8 +1,9 @@
 import { deliveryEnvelope } from "@voucherify-webhooks/core/MakeDelivery"
 import { signPayload } from "@voucherify-webhooks/core/Signature"
+import { startReceiver, waitFor } from "@voucherify-webhooks/sandbox/testing"
 import { afterEach, describe, expect, it } from "vitest"
 import { forwardHeaders } from "../src/listen/Listener.js"
-import { receiver, vwhBackground, waitFor } from "./harness.js"
+import { vwhBackground } from "./harness.js"
 
 // vwh listen, built, over loopback: what it answers, prints and forwards.
 
@@ -34,9 +35,9 @@ const start = async (args: ReadonlyArray<string>) => {
 }
 
 const forwardingTo = async (args: ReadonlyArray<string> = [], status?: () => number) => {
-  const app = await receiver(status)
+  const app = await startReceiver(status === undefined ? {} : { answer: status })
   stops.push(app.close)
-  return { app, listener: await start(["--forward-to", `${app.url}/hooks`, ...args]) }
+  return { app, listener: await start(["--forward-to", app.url, ...args]) }
 }
 
 describe("vwh listen forwards what was signed", () => {
@@ -52,13 +53,13 @@ describe("vwh listen forwards what was signed", () => {
     expect(forged).not.toBe(body)
     const res = await post(`${listener.url}/hooks`, forged, { "x-voucherify-signature": signature, "x-extra": "kept" })
     expect(res.status).toBe(202)
-    await waitFor(() => app.received.length === 1)
+    await waitFor("1 in app.received", () => app.received.length, { until: (n) => n === 1 })
     expect(app.received[0]!.body).toBe(body)
     expect(app.received[0]!.body).not.toContain("voucher.deleted")
     expect(app.received[0]!.headers["x-voucherify-signature"]).toBe(signature)
     expect(app.received[0]!.headers["content-length"]).toBe(String(Buffer.byteLength(body)))
     expect(app.received[0]!.headers["x-extra"]).toBe("kept")
-    await waitFor(() => listener.stdout().includes("forwarded"))
+    await waitFor("forwarded on listener's stdout", listener.stdout, { until: (text) => text.includes("forwarded") })
     expect(listener.stdout()).toMatch(/✓ redemption\.succeeded whs_\w+ /)
     expect(listener.stdout()).not.toContain("voucher.deleted")
     expect(listener.stderr()).toContain("verified only in its compact JSON form")
@@ -69,7 +70,7 @@ describe("vwh listen forwards what was signed", () => {
     const { body, signature, delivery } = genuine("voucher.published")
     const res = await post(listener.url, JSON.stringify(delivery, null, 2), { "x-voucherify-signature": signature })
     expect(res.status).toBe(202)
-    await waitFor(() => app.received.length === 1)
+    await waitFor("1 in app.received", () => app.received.length, { until: (n) => n === 1 })
     expect(app.received[0]!.body).toBe(body)
   })
 
@@ -77,7 +78,7 @@ describe("vwh listen forwards what was signed", () => {
     const { app, listener } = await forwardingTo()
     const { body, signature, delivery } = genuine()
     await post(listener.url, body, { "x-voucherify-signature": signature })
-    await waitFor(() => listener.stdout().includes("forwarded"))
+    await waitFor("forwarded on listener's stdout", listener.stdout, { until: (text) => text.includes("forwarded") })
     expect(app.received[0]!.body).toBe(body)
     const line = listener.stdout().trim()
     expect(line).toContain(`✓ redemption.succeeded ${delivery.id} entity=r_`)
@@ -93,7 +94,7 @@ describe("vwh listen flags replays", () => {
     const { body, signature, delivery } = genuine()
     for (let i = 0; i < 3; i++) {
       expect((await post(listener.url, body, { "x-voucherify-signature": signature })).status).toBe(202)
-      await waitFor(() => listener.stdout().split("\n").length > i + 1)
+      await waitFor(`line ${i + 1} from listen`, listener.stdout, { until: (text) => text.split("\n").length > i + 1 })
     }
     const lines = listener.stdout().trim().split("\n")
     expect(lines).toHaveLength(3)
@@ -109,13 +110,13 @@ describe("vwh listen flags replays", () => {
     const { app, listener } = await forwardingTo(["--forward-replays"])
     const { body, signature } = genuine()
     await post(listener.url, body, { "x-voucherify-signature": signature })
-    await waitFor(() => app.received.length === 1)
+    await waitFor("1 in app.received", () => app.received.length, { until: (n) => n === 1 })
     await post(listener.url, body, { "x-voucherify-signature": signature })
-    await waitFor(() => app.received.length === 2)
+    await waitFor("2 in app.received", () => app.received.length, { until: (n) => n === 2 })
     expect(app.received[0]!.headers["x-vwh-replay"]).toBeUndefined()
     expect(app.received[1]!.headers["x-vwh-replay"]).toBe("true")
     expect(app.received[1]!.body).toBe(body)
-    await waitFor(() => listener.stdout().trim().split("\n").length === 2)
+    await waitFor("two lines from listen", listener.stdout, { until: (text) => text.trim().split("\n").length === 2 })
     expect(listener.stdout()).toMatch(/↻ replay of redemption\.succeeded whs_\w+ .* → forwarded: 200/)
   })
 
@@ -124,10 +125,14 @@ describe("vwh listen flags replays", () => {
     const { app, listener } = await forwardingTo([], () => status)
     const { body, signature } = genuine()
     await post(listener.url, body, { "x-voucherify-signature": signature })
-    await waitFor(() => listener.stdout().includes("forwarded: 500"))
+    await waitFor("forwarded: 500 on listener's stdout", listener.stdout, {
+      until: (text) => text.includes("forwarded: 500")
+    })
     status = 200
     await post(listener.url, body, { "x-voucherify-signature": signature })
-    await waitFor(() => listener.stdout().includes("forwarded: 200"))
+    await waitFor("forwarded: 200 on listener's stdout", listener.stdout, {
+      until: (text) => text.includes("forwarded: 200")
+    })
     expect(app.received).toHaveLength(2)
     expect(listener.stdout()).not.toContain("replay")
   })
@@ -136,9 +141,9 @@ describe("vwh listen flags replays", () => {
     const { listener } = await forwardingTo(["--output", "json"])
     const { body, signature, delivery } = genuine("voucher.created")
     await post(listener.url, body, { "x-voucherify-signature": signature })
-    await waitFor(() => listener.stdout().includes("\n"))
+    await waitFor("a line on listener's stdout", listener.stdout, { until: (text) => text.includes("\n") })
     await post(listener.url, body, { "x-voucherify-signature": signature })
-    await waitFor(() => listener.stdout().trim().split("\n").length === 2)
+    await waitFor("two lines from listen", listener.stdout, { until: (text) => text.trim().split("\n").length === 2 })
     const [first, again] = listener
       .stdout()
       .trim()
@@ -176,13 +181,9 @@ describe("vwh listen refuses what is not a delivery, saying why", () => {
     const res = await post(`${listener.url}/in`, notADelivery, { "x-voucherify-signature": sign(notADelivery) })
     expect(res.status).toBe(400)
     expect(await res.json()).toMatchObject({ error: "NotAnEnvelope" })
-    await waitFor(
-      () =>
-        listener
-          .stderr()
-          .split("\n")
-          .filter((l) => l.includes("rejected")).length === 4
-    )
+    await waitFor("4 rejected lines from listen", listener.stderr, {
+      until: (text) => text.split("\n").filter((l) => l.includes("rejected")).length === 4
+    })
     expect(listener.stderr()).toContain("rejected POST /in (401 MissingSignature): missing x-voucherify-signature")
     expect(listener.stderr()).toContain("rejected POST /in (401 MalformedSignature)")
     expect(listener.stderr()).toContain("rejected POST /in (401 SignatureMismatch)")
@@ -211,13 +212,9 @@ describe("vwh listen refuses what is not a delivery, saying why", () => {
       duplex: "half"
     } as RequestInit)
     expect(res2.status).toBe(413)
-    await waitFor(
-      () =>
-        listener
-          .stderr()
-          .split("\n")
-          .filter((l) => l.includes("(413)")).length === 2
-    )
+    await waitFor("two 413 lines from listen", listener.stderr, {
+      until: (text) => text.split("\n").filter((l) => l.includes("(413)")).length === 2
+    })
     expect(listener.stderr()).toContain("rejected POST / (413): the body is over 1048576 bytes")
   })
 })
@@ -228,7 +225,7 @@ describe("vwh listen --print-json", () => {
     const one = genuine("redemption.succeeded")
     const two = genuine("voucher.published")
     for (const d of [one, two, one]) await post(listener.url, d.body, { "x-voucherify-signature": d.signature })
-    await waitFor(() => listener.stderr().includes("replay"))
+    await waitFor("replay on listener's stderr", listener.stderr, { until: (text) => text.includes("replay") })
     const lines = listener.stdout().trim().split("\n")
     // The replay is not printed again: stdout holds each delivery once.
     expect(lines).toEqual([one.body, two.body])
@@ -245,7 +242,7 @@ describe("vwh listen --print-json", () => {
       '"type":"voucher.deleted","type":"redemption.succeeded"'
     )
     await post(listener.url, forged, { "x-voucherify-signature": signature })
-    await waitFor(() => listener.stdout().includes("\n"))
+    await waitFor("a line on listener's stdout", listener.stdout, { until: (text) => text.includes("\n") })
     expect(listener.stdout()).toBe(`${body}\n`)
   })
 })

@@ -1,16 +1,17 @@
 import { readFileSync, statSync, writeFileSync } from "node:fs"
+import { startTestSandbox, type TestSandbox } from "@voucherify-webhooks/sandbox/testing"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
-import { requests, reset, type Started, startSandbox, tempFile, vwh } from "./harness.js"
+import { tempFile, vwh } from "./harness.js"
 
 // Saved plans against the real sandbox: `--plan-out` writes the plan and the webhooks it was computed from;
 // `vwh apply plan.json` makes exactly those changes, or none when the webhooks moved since.
 
-let s: Started
+let s: TestSandbox
 beforeAll(async () => {
-  s = await startSandbox(["proj_a"])
+  s = await startTestSandbox({ projects: ["proj_a"] })
 })
 afterAll(() => s.close())
-beforeEach(() => reset(s))
+beforeEach(() => s.reset())
 
 const tmp = (name: string) => tempFile(`plans-${name}`)
 const write = (name: string, text: string) => tempFile(`plans-${name}`, text)
@@ -37,13 +38,13 @@ describe("saved plans", () => {
     const old = await create("https://example.com/old")
     const file = write("a.yaml", desired)
     const plan = tmp("a.plan.json")
-    const before = await requests(s)
+    const before = await s.requests()
     const saved = await vwh(["apply", "-f", file, "--prune", "--plan-out", plan], s.env)
     expect(saved.code).toBe(10)
     expect(saved.stdout).toContain("+ create     https://example.com/keep")
     expect(saved.stdout).toContain(`- delete     https://example.com/old (${old.id})`)
     expect(saved.stderr).toContain(`apply exactly it with \`vwh apply ${plan}\``)
-    expect(await requests(s)).toBe(before + 1)
+    expect(await s.requests()).toBe(before + 1)
     expect(statSync(plan).mode & 0o777).toBe(0o600)
     expect(JSON.parse(readFileSync(plan, "utf8"))).toMatchObject({ vwh_plan: 1, prune: true })
 
@@ -62,12 +63,12 @@ describe("saved plans", () => {
     const plan = tmp("b.plan.json")
     expect((await vwh(["apply", "-f", write("b.yaml", desired), "--prune", "--plan-out", plan], s.env)).code).toBe(10)
     const sneaky = await create("https://example.com/sneaky")
-    const before = await requests(s)
+    const before = await s.requests()
     const r = await vwh(["apply", plan, "--auto-approve"], s.env)
     expect(r.code).toBe(8)
     expect(r.stderr).toContain(`proj_a: ${sneaky.id} (https://example.com/sneaky) was created`)
     expect(r.stderr).toContain("nothing was changed")
-    expect(await requests(s)).toBe(before + 1)
+    expect(await s.requests()).toBe(before + 1)
     expect((await list()).map((w) => w.target_url).sort()).toEqual([
       "https://example.com/old",
       "https://example.com/sneaky"
@@ -78,11 +79,11 @@ describe("saved plans", () => {
     await create("https://example.com/old")
     const plan = tmp("c.plan.json")
     await vwh(["apply", "-f", write("c.yaml", desired), "--prune", "--plan-out", plan], s.env)
-    const before = await requests(s)
+    const before = await s.requests()
     const unasked = await vwh(["apply", plan], s.env)
     expect(unasked.code).toBe(2)
     expect(unasked.stderr).toContain("--auto-approve")
-    expect(await requests(s)).toBe(before + 1)
+    expect(await s.requests()).toBe(before + 1)
 
     const elsewhere = await vwh(["apply", plan, "--auto-approve", "--base-url", "http://127.0.0.1:9"], s.env)
     expect(elsewhere.code).toBe(2)

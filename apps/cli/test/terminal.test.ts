@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
+import { waitFor } from "@voucherify-webhooks/sandbox/testing"
 import { describe, expect, it } from "vitest"
 import {
   bin,
@@ -12,7 +13,6 @@ import {
   vwh,
   vwhChild,
   vwhPty,
-  waitFor,
   webhookJson
 } from "./harness.js"
 
@@ -31,12 +31,12 @@ describe("signals", () => {
     it(`${signal} during a hung request cancels it and exits ${code}`, async () => {
       const server = await api(() => false)
       const run = vwhChild(["webhooks", "list", "--project", "proj_x"], server.env)
-      await waitFor(() => server.seen.length === 1)
+      await waitFor("1 in server.seen", () => server.seen.length, { until: (n) => n === 1 })
       run.child.kill(signal)
       const { code: exitCode } = await run.exited
       expect(exitCode).toBe(code)
       expect(run.stderr()).toBe(`vwh: interrupted by ${signal}\n`)
-      await waitFor(() => server.seen[0]!.cancelled)
+      await waitFor("the request to be cancelled", () => server.seen[0]!.cancelled)
     })
   }
 
@@ -61,7 +61,7 @@ describe("signals", () => {
     )
     const run = vwhChild(["apply", "-f", path, "--concurrency", "2"], server.env)
     // a is made; b and then c (when a's slot frees) hang; d waits for a slot.
-    await waitFor(() => creates.length === 3)
+    await waitFor("3 in creates", () => creates.length, { until: (n) => n === 3 })
     run.child.kill("SIGINT")
     const { code } = await run.exited
     expect(code).toBe(130)
@@ -83,7 +83,7 @@ describe("signals", () => {
       ["webhooks", "create", "-p", "proj_x", "--url", "https://example.com/a", "-e", "voucher.created"],
       server.env
     )
-    await waitFor(() => server.seen.length === 1)
+    await waitFor("1 in server.seen", () => server.seen.length, { until: (n) => n === 1 })
     run.child.kill("SIGTERM")
     expect((await run.exited).code).toBe(143)
     expect(run.stderr()).toContain(
@@ -95,7 +95,7 @@ describe("signals", () => {
     const server = await api(() => false)
     const path = file("listing.yaml", "projects:\n  proj_x: []\n")
     const run = vwhChild(["apply", "-f", path], server.env)
-    await waitFor(() => server.seen.length === 1)
+    await waitFor("1 in server.seen", () => server.seen.length, { until: (n) => n === 1 })
     run.child.kill("SIGINT")
     expect((await run.exited).code).toBe(130)
     expect(run.stderr()).toContain("vwh: apply interrupted before any change; nothing was changed")
@@ -103,7 +103,7 @@ describe("signals", () => {
 
   it("listen stops cleanly on SIGTERM (its normal end): exit 0", async () => {
     const run = vwhChild(["listen", "--port", "0", "--secret", "s"])
-    await waitFor(() => run.stderr().includes("listening on"))
+    await waitFor("listening on on run's stderr", run.stderr, { until: (text) => text.includes("listening on") })
     run.child.kill("SIGTERM")
     expect((await run.exited).code).toBe(0)
   })
@@ -184,7 +184,7 @@ describe.skipIf(!ptyAvailable)("prompts on a terminal", () => {
       return req.method === "GET"
     })
     const tty = vwhPty(["webhooks", "delete", "--project", "proj_x", "wh_1"], server.env)
-    await waitFor(() => tty.output().includes("[y/N]"))
+    await waitFor("[y/N] on tty's output", tty.output, { until: (text) => text.includes("[y/N]") })
     tty.write("\u0003")
     expect(await tty.exited).toBe(130)
     expect(tty.output()).toContain("vwh: aborted; nothing was changed")
@@ -209,14 +209,14 @@ describe.skipIf(!ptyAvailable)("prompts on a terminal", () => {
     })
     const path = file("prune.yaml", "projects:\n  proj_x: []\n")
     const no = vwhPty(["apply", "-f", path, "--prune"], server.env)
-    await waitFor(() => no.output().includes("[y/N]"))
+    await waitFor("[y/N] on no's output", no.output, { until: (text) => text.includes("[y/N]") })
     expect(no.output()).toContain("- delete     https://example.com/old (wh_old)")
     no.write("n\r")
     expect(await no.exited).toBe(2)
     expect(deleted).toBe(0)
 
     const yes = vwhPty(["apply", "-f", path, "--prune"], server.env)
-    await waitFor(() => yes.output().includes("[y/N]"))
+    await waitFor("[y/N] on yes's output", yes.output, { until: (text) => text.includes("[y/N]") })
     yes.write("y\r")
     expect(await yes.exited).toBe(0)
     expect(deleted).toBe(1)

@@ -1,21 +1,24 @@
-import { createServer, type IncomingHttpHeaders } from "node:http"
+import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { nodeWebhookHandler } from "@voucherify-webhooks/core/ReceiveNode"
 import { signPayload } from "@voucherify-webhooks/core/Signature"
 import { type ParsedDelivery, parseDelivery } from "@voucherify-webhooks/core/TypedDelivery"
+import {
+  closedPort,
+  type ReceivedRequest,
+  startReceiver,
+  startTestSandbox,
+  type TestSandbox,
+  waitFor
+} from "@voucherify-webhooks/sandbox/testing"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
-import { closedPort, reset, type Started, startSandbox, vwh, vwhBackground, vwhChild, waitFor } from "./harness.js"
+import { vwh, vwhBackground, vwhChild } from "./harness.js"
 
 // vwh trigger, built, against real receivers over loopback: core's Node adapter, `vwh listen`, the sandbox.
 
 const secret = "whsec_trigger_regression"
-
-interface Raw {
-  readonly headers: IncomingHttpHeaders
-  readonly bytes: Buffer
-}
 
 const closers: Array<() => Promise<unknown>> = []
 afterEach(async () => {
@@ -24,22 +27,14 @@ afterEach(async () => {
 
 /** A receiver that keeps the exact bytes and headers of each request, and answers `status`. */
 const rawReceiver = async (status = 200) => {
-  const received: Array<Raw> = []
-  const server = createServer((req, res) => {
-    const chunks: Array<Buffer> = []
-    req.on("data", (c: Buffer) => chunks.push(c))
-    req.on("end", () => {
-      received.push({ headers: req.headers, bytes: Buffer.concat(chunks) })
-      res.writeHead(status, { "content-type": "application/json" })
-      res.end(JSON.stringify({ seen: true }))
-    })
+  const app = await startReceiver({
+    answer: () => ({ status, body: JSON.stringify({ seen: true }), headers: { "content-type": "application/json" } })
   })
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r))
-  closers.push(() => new Promise((r) => server.close(r)))
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, received }
+  closers.push(app.close)
+  return app
 }
 
-const parse = (raw: Raw, key = secret) => Effect.runPromise(parseDelivery(raw.bytes, raw.headers, key))
+const parse = (raw: ReceivedRequest, key = secret) => Effect.runPromise(parseDelivery(raw.bytes, raw.headers, key))
 
 const trigger = (args: ReadonlyArray<string>, env: Record<string, string> = {}) => vwh(["trigger", ...args], env)
 
@@ -90,7 +85,7 @@ describe("vwh trigger --to", () => {
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/answered 202 in \d+ ms/)
     const id = /sent customer\.created (whs_\w+)/.exec(r.stdout)![1]!
-    await waitFor(() => listener.stdout().includes("\n"))
+    await waitFor("a line on listener's stdout", listener.stdout, { until: (text) => text.includes("\n") })
     expect(JSON.parse(listener.stdout())).toMatchObject({ id, type: "customer.created" })
     expect(listener.stderr()).toMatch(new RegExp(`✓ customer\\.created ${id} entity=cust_\\w+ customer=cust_`))
   })
@@ -210,11 +205,11 @@ describe("vwh trigger --to", () => {
     closers.push(() => new Promise((r) => hung.close(r)))
     const url = `http://127.0.0.1:${(hung.address() as AddressInfo).port}/`
     const run = vwhChild(["trigger", "voucher.created", "--to", url, "--secret", secret])
-    await waitFor(() => arrived)
+    await waitFor("the request to arrive", () => arrived)
     run.child.kill("SIGINT")
     expect((await run.exited).code).toBe(130)
     expect(run.stderr()).toContain("vwh: interrupted by SIGINT")
-    await waitFor(() => closed)
+    await waitFor("its connection to close", () => closed)
   })
 
   it("needs a secret with --to", async () => {
@@ -257,12 +252,12 @@ describe("vwh trigger: event names", () => {
 })
 
 describe("vwh trigger through the sandbox", () => {
-  let s: Started
+  let s: TestSandbox
   beforeAll(async () => {
-    s = await startSandbox(["proj_t"])
+    s = await startTestSandbox({ projects: ["proj_t"] })
   })
   afterAll(() => s.close())
-  beforeEach(() => reset(s))
+  beforeEach(() => s.reset())
 
   const createWebhook = async (url: string, ...events: Array<string>) => {
     const r = await vwh(
@@ -305,7 +300,9 @@ describe("vwh trigger through the sandbox", () => {
     const r = await trigger(["voucher.published", "-p", "proj_t"], s.env)
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/: 202 in \d+ ms\n$/)
-    await waitFor(() => listener.stdout().includes("voucher.published"))
+    await waitFor("voucher.published on listener's stdout", listener.stdout, {
+      until: (text) => text.includes("voucher.published")
+    })
     expect(listener.stdout()).toMatch(/✓ voucher\.published whs_\w+ entity=pub_\w+ voucher=SPRING-7QX2/)
   })
 
