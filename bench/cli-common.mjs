@@ -1,12 +1,14 @@
-// Shared by the cli-* benchmarks: the built bins, a sandbox child process, and its request counter.
+// Shared by the cli-* benchmarks: the built bins, a sandbox child process (the test kit's), and its request counter.
 import { spawn } from "node:child_process"
 import { existsSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { sandboxBin, startSandboxProcess } from "./kit.mjs"
 
 const here = dirname(fileURLToPath(import.meta.url))
 export const vwhBin = join(here, "../apps/cli/dist/vwh.js")
-export const sandboxBin = join(here, "../packages/sandbox/dist/main.js")
+
+export { sandboxBin }
 
 export const requireBuilt = () => {
   for (const [bin, dir] of [
@@ -29,21 +31,8 @@ export const credentials = {
 export const cleanEnv = () =>
   Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("VOUCHERIFY_")))
 
-/** Starts the built sandbox on a free port; resolves with its URL and a stop(). */
-export const startSandbox = (projects = []) =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [sandboxBin, "--port", "0", ...projects.flatMap((p) => ["--project", p])], {
-      env: cleanEnv(),
-      stdio: ["ignore", "pipe", "inherit"]
-    })
-    let out = ""
-    child.stdout.on("data", (d) => {
-      out += d
-      const m = /listening on (http:\/\/[^\s]+)/.exec(out)
-      if (m) resolve({ url: m[1], stop: () => child.kill("SIGTERM") })
-    })
-    child.on("exit", (code) => reject(new Error(`sandbox exited ${code}`)))
-  })
+/** Starts the built sandbox on a free port with the demo credentials; resolves with its URL and a stop(). */
+export const startSandbox = (projects = []) => startSandboxProcess({ projects })
 
 /** A receiver in a child process (a child, so that spawnSync in the parent cannot stall it): 200 to every POST. */
 export const startReceiver = () =>

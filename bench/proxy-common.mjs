@@ -8,6 +8,7 @@ import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { startSandboxProcess } from "./kit.mjs"
 
 export const here = dirname(fileURLToPath(import.meta.url))
 
@@ -106,16 +107,14 @@ export const startRedis = async () => {
   return { child, url: `redis://127.0.0.1:${port}` }
 }
 
-/** The built sandbox with credentials only this run knows, no rate limit, and five webhooks in proj_sandbox. */
+/**
+ * The built sandbox (the test kit's startSandboxProcess) with credentials only this run knows, no rate limit, and
+ * five webhooks in proj_sandbox.
+ */
 export const startSandbox = async () => {
   const creds = { id: "bench-upstream", token: randomBytes(24).toString("hex") }
-  const sandbox = await start(
-    join(here, "../packages/sandbox/dist/main.js"),
-    ["--port", "0"],
-    { VOUCHERIFY_MANAGEMENT_ID: creds.id, VOUCHERIFY_MANAGEMENT_TOKEN: creds.token },
-    /listening on (http:\/\/\S+)/
-  )
-  const headers = { "x-management-id": creds.id, "x-management-token": creds.token }
+  const sandbox = await startSandboxProcess({ credentials: { managementId: creds.id, managementToken: creds.token } })
+  const headers = sandbox.auth
   await send(sandbox.url, "PUT", "/sandbox/rate-limit", headers, { limit: 0, windowMs: 1000 })
   for (let i = 0; i < 5; i++) {
     await send(sandbox.url, "POST", path, headers, {

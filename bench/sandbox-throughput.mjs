@@ -4,13 +4,10 @@
 // (build first: cd packages/sandbox && node build.mjs)
 import { spawn } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
-import { dirname, join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
 import autocannon from "autocannon"
+import { sandboxBin as bin, startSandboxProcess } from "./kit.mjs"
 
-const here = dirname(fileURLToPath(import.meta.url))
-const bin = join(here, "../packages/sandbox/dist/main.js")
 const { values } = parseArgs({
   options: { duration: { type: "string", default: "5" }, connections: { type: "string", default: "50" } }
 })
@@ -41,22 +38,10 @@ const summary = (r) => ({
   errors: r.errors
 })
 
-// --- the sandbox, as users run it
-const child = spawn(process.execPath, [bin, "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] })
-const banner = await new Promise((resolve, reject) => {
-  let text = ""
-  child.stdout.on("data", (c) => {
-    text += c
-    if (text.includes("Control API")) resolve(text)
-  })
-  child.once("exit", (code) => reject(new Error(`sandbox exited with ${code}`)))
-})
-const url = /listening on (http:\/\/\S+)/.exec(banner)[1]
-const headers = {
-  "x-management-id": /VOUCHERIFY_MANAGEMENT_ID=(\S+)/.exec(banner)[1],
-  "x-management-token": /VOUCHERIFY_MANAGEMENT_TOKEN=(\S+)/.exec(banner)[1],
-  "content-type": "application/json"
-}
+// --- the sandbox, as users run it (the test kit starts the bin and reads its banner)
+const sandbox = await startSandboxProcess()
+const { url, child } = sandbox
+const headers = { ...sandbox.auth, "content-type": "application/json" }
 const call = async (method, path, body) => {
   const res = await fetch(`${url}${path}`, { method, headers, body: body && JSON.stringify(body) })
   if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${await res.text()}`)
@@ -149,4 +134,4 @@ console.log(
   `baseline: RSS at start ${baseRss0.toFixed(0)} MB; non-2xx ${base.list.non2xx}/${base.create.non2xx}/${baseBulk.non2xx}`
 )
 baseline.kill()
-child.kill("SIGINT")
+await sandbox.stop()

@@ -6,7 +6,7 @@ import { hashKey, mintKey } from "@voucherify-webhooks/proxy/ClientAuth"
 import { decodeConfig, ProxySettings } from "@voucherify-webhooks/proxy/ProxyConfig"
 import { boundPort, ProxyLive } from "@voucherify-webhooks/proxy/Server"
 import * as Upstream from "@voucherify-webhooks/proxy/Upstream"
-import * as Sandbox from "@voucherify-webhooks/sandbox/Sandbox"
+import { startTestSandbox, type TestSandbox } from "@voucherify-webhooks/sandbox/testing"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
@@ -20,15 +20,12 @@ import { controlTarget, providerStates, verify } from "../src/ProviderStates.js"
 describe("the proxy honours the consumer contract", () => {
   const upstreamCredentials = { managementId: "proxy-upstream-id", managementToken: mintKey() }
   const clientKey = mintKey()
-  const sandboxRuntime = ManagedRuntime.make(
-    Sandbox.layer({ port: 0, host: "127.0.0.1", credentials: upstreamCredentials })
-  )
-  let sandbox: Sandbox.Sandbox
+  let sandbox: TestSandbox
   let proxyRuntime: ManagedRuntime.ManagedRuntime<unknown, unknown> | undefined
   let proxyUrl = ""
 
   beforeAll(async () => {
-    sandbox = await sandboxRuntime.runPromise(Sandbox.Sandbox)
+    sandbox = await startTestSandbox({ credentials: upstreamCredentials })
     const config = Either.getOrThrow(
       decodeConfig({
         port: 0,
@@ -51,11 +48,11 @@ describe("the proxy honours the consumer contract", () => {
   })
   afterAll(async () => {
     await proxyRuntime?.dispose()
-    await sandboxRuntime.dispose()
+    await sandbox.close()
   })
 
   it("verifies every interaction in pact/pacts through the proxy", async () => {
-    const states = providerStates(controlTarget(sandbox), (headers) => {
+    const states = providerStates(controlTarget(sandbox.sandbox), (headers) => {
       headers["x-management-id"] = "contract-client"
       headers["x-management-token"] = Redacted.value(clientKey)
     })

@@ -1,20 +1,17 @@
-import { createServer } from "node:http"
-import type { AddressInfo } from "node:net"
-import * as Sandbox from "@voucherify-webhooks/sandbox/Sandbox"
-import * as ManagedRuntime from "effect/ManagedRuntime"
+import { startReceiver, startTestSandbox, type TestSandbox } from "@voucherify-webhooks/sandbox/testing"
 import * as Redacted from "effect/Redacted"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { controlTarget, providerStates, verify } from "../src/ProviderStates.js"
 
 describe("the sandbox honours the consumer contract", () => {
-  const runtime = ManagedRuntime.make(Sandbox.layer({ port: 0, host: "127.0.0.1" }))
-  let sandbox: Sandbox.Sandbox
+  let started: TestSandbox
   beforeAll(async () => {
-    sandbox = await runtime.runPromise(Sandbox.Sandbox)
+    started = await startTestSandbox()
   })
-  afterAll(() => runtime.dispose())
+  afterAll(() => started.close())
 
   it("verifies every interaction in pact/pacts", async () => {
+    const { sandbox } = started
     const states = providerStates(controlTarget(sandbox), (headers) => {
       headers["x-management-id"] = sandbox.credentials.managementId
       headers["x-management-token"] = Redacted.value(sandbox.credentials.managementToken)
@@ -31,20 +28,17 @@ describe("the sandbox honours the consumer contract", () => {
 
 describe("verification is not vacuous", () => {
   it("rejects a provider that answers every request with 200 {}", async () => {
-    const server = createServer((_req, res) => {
-      res.writeHead(200, { "content-type": "application/json" })
-      res.end("{}")
+    const server = await startReceiver({
+      path: "",
+      answer: () => ({ status: 200, body: "{}", headers: { "content-type": "application/json" } })
     })
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-    const runtime = ManagedRuntime.make(Sandbox.layer({ port: 0, host: "127.0.0.1" }))
+    const started = await startTestSandbox()
     try {
-      const sandbox = await runtime.runPromise(Sandbox.Sandbox)
       // The verifier prints its report itself: the FAILED lines that follow are this test's expected outcome.
       console.log("expected: the FAILED lines below come from verifying a deliberately broken provider")
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
       const failure = await verify(
-        url,
-        providerStates(controlTarget(sandbox), () => {})
+        server.url,
+        providerStates(controlTarget(started.sandbox), () => {})
       ).then(
         () => undefined,
         (e: Error) => JSON.parse(e.message) as { result: boolean; errors: Array<unknown> }
@@ -53,8 +47,8 @@ describe("verification is not vacuous", () => {
       // Every interaction but none is wrong somewhere: status, headers or body.
       expect(failure?.errors.length).toBeGreaterThanOrEqual(10)
     } finally {
-      await runtime.dispose()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await started.close()
+      await server.close()
     }
   })
 })
