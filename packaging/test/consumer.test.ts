@@ -1,7 +1,8 @@
 // A user's TypeScript program (packaging/consumer, copied into the install folder) against the installed core and
 // sandbox: it typechecks under both module resolutions — with node16, the libraries' own .d.ts are checked too
 // (skipLibCheck off; bundler has it on, as most projects) — and `@ts-expect-error` lines in it prove the types are
-// read, not `any`. Then it runs a create + list and a typed delivery against the sandbox it starts in-process.
+// read, not `any`. Then it runs a create + list and a typed delivery against the sandbox it starts in-process, and
+// the test kit (the installed bin as a process, a verifying receiver).
 import { createRequire } from "node:module"
 import { join } from "node:path"
 import { describe, expect, inject, it } from "vitest"
@@ -50,7 +51,8 @@ describe("a TypeScript consumer of the installed packages", () => {
       missing: "webhook",
       delivery: { status: "succeeded", type: "redemption.succeeded", mismatches: 0 },
       amountIsNumber: true,
-      signatureValid: true
+      signatureValid: true,
+      kit: { type: "voucher.created", rejected: 0 }
     })
   })
 })

@@ -7,6 +7,7 @@ import { verifySignature } from "@voucherify-webhooks/core/Signature"
 import { userAgent, version } from "@voucherify-webhooks/core/Version"
 import * as Webhooks from "@voucherify-webhooks/core/Webhooks"
 import { type SandboxDelivery, startSandbox } from "@voucherify-webhooks/sandbox"
+import { startReceiver, startSandboxProcess, waitFor } from "@voucherify-webhooks/sandbox/testing"
 import * as Effect from "effect/Effect"
 
 const received: Array<{ body: string; signature: string }> = []
@@ -57,6 +58,19 @@ const secret = await sandbox.projectSecret()
 const got = received[0]
 receiver.close()
 
+// The test kit as installed (no test runner in it): the installed bin as a process, a verifying receiver, waitFor.
+const kit = await (async () => {
+  await using bin = await startSandboxProcess()
+  await using hook = await startReceiver({ secret: bin.secrets.proj_sandbox ?? "" })
+  const headers = { ...bin.auth, "content-type": "application/json" }
+  const post = (path: string, body: unknown) =>
+    fetch(`${bin.url}${path}`, { method: "POST", headers, body: JSON.stringify(body) })
+  await post("/management/v1/projects/proj_sandbox/webhooks", { target_url: hook.url, events: ["voucher.created"] })
+  await post("/sandbox/events", { projectId: "proj_sandbox", type: "voucher.created" })
+  const [verified] = await waitFor("a verified delivery", hook.deliveries, { until: (d) => d.length === 1 })
+  return { type: verified?.type, rejected: hook.rejected().length }
+})()
+
 console.log(
   JSON.stringify({
     version,
@@ -67,6 +81,7 @@ console.log(
     missing,
     delivery: { status: delivery?.status, type: delivery?.type, mismatches: delivery?.mismatches.length },
     amountIsNumber: typeof amount === "number",
-    signatureValid: got !== undefined && verifySignature(got.body, got.signature, secret)
+    signatureValid: got !== undefined && verifySignature(got.body, got.signature, secret),
+    kit
   })
 )
