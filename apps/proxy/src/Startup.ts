@@ -50,12 +50,22 @@ export const describeWorkers = (setting: Workers): string =>
 
 /**
  * Several workers need their rate limits in Redis: each worker is a whole proxy with its own in-memory buckets, so N
- * of them would give every client N budgets (and N times its failed logins). Undefined when the settings agree.
+ * of them would give every client N budgets (and N times its failed logins). Nor can they share an embedded sandbox:
+ * each would run its own, and a webhook created through one worker would be missing from the next answer. Undefined
+ * when the settings agree.
  */
-const workersProblem = (settings: ProxyConfig, fromEnv: boolean): string | undefined =>
-  workerCount(settings.workers) > 1 && settings.sharedState === undefined
-    ? `workers: ${describeWorkers(settings.workers)}${fromEnv ? " (from WORKERS)" : ""} without sharedState: each worker would keep its own rate limits, giving every client ${workerCount(settings.workers)} budgets; set sharedState.redisUrl (or REDIS_URL) so the workers share them, or workers: 1`
-    : undefined
+const workersProblem = (settings: ProxyConfig, fromEnv: boolean): string | undefined => {
+  const n = workerCount(settings.workers)
+  if (n <= 1) return undefined
+  const workers = `workers: ${describeWorkers(settings.workers)}${fromEnv ? " (from WORKERS)" : ""}`
+  if (settings.sharedState === undefined) {
+    return `${workers} without sharedState: each worker would keep its own rate limits, giving every client ${n} budgets; set sharedState.redisUrl (or REDIS_URL) so the workers share them, or workers: 1`
+  }
+  if (settings.upstream.sandbox) {
+    return `${workers} with upstream.sandbox: each worker would run its own embedded sandbox, so a webhook created through one would be missing from the others; run one sandbox (vwh-sandbox) and set upstream.url to it, or workers: 1`
+  }
+  return undefined
+}
 
 const sharedStateDefaults = Schema.decodeSync(SharedStateConfig)({})
 

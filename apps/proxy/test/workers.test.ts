@@ -81,16 +81,33 @@ describe("workers settings (built proxy)", () => {
     expect(r.stderr.trim()).toBe('config error: environment: WORKERS: must be a positive integer or "auto", got "two"')
   })
 
-  it('"auto" resolves to the CPUs this process may use (os.availableParallelism), from the file or WORKERS', () => {
-    const sandboxEnv = cleanEnv()
+  it("workers > 1 with the embedded sandbox refuses to start: each worker would have its own sandbox", () => {
     const shared = { redisUrl: "redis://127.0.0.1:1" }
-    const file = writeConfig("workers-auto", { workers: "auto", sharedState: shared, upstream: { sandbox: true } })
+    const { path } = writeConfig("workers-sandbox", { workers: 2, sharedState: shared, upstream: { sandbox: true } })
+    for (const args of [
+      ["--config", path],
+      ["check-config", "--config", path]
+    ]) {
+      const r = runProxy(args, cleanEnv())
+      expect(r.status).toBe(2)
+      expect(r.stderr.trim()).toBe(
+        `config error: ${path}: workers: 2 with upstream.sandbox: each worker would run its own embedded sandbox, so a webhook created through one would be missing from the others; run one sandbox (vwh-sandbox) and set upstream.url to it, or workers: 1`
+      )
+      expect(r.stdout).not.toContain("listening")
+    }
+  })
+
+  it('"auto" resolves to the CPUs this process may use (os.availableParallelism), from the file or WORKERS', () => {
+    // A remote upstream (check-config does not call it): several workers cannot share an embedded sandbox.
+    const remoteEnv = upstreamEnv({ url: "http://127.0.0.1:9", token: "an-upstream-token" })
+    const shared = { redisUrl: "redis://127.0.0.1:1" }
+    const file = writeConfig("workers-auto", { workers: "auto", sharedState: shared })
     const n = availableParallelism()
-    const r = runProxy(["check-config", "--config", file.path], sandboxEnv)
+    const r = runProxy(["check-config", "--config", file.path], remoteEnv)
     expect(r.status).toBe(0)
     expect(r.stdout).toContain(`  workers:  ${n} (auto: the CPUs this process may use)`)
-    const env = writeConfig("workers-auto-env", { sharedState: shared, upstream: { sandbox: true } })
-    const r2 = runProxy(["check-config", "--config", env.path], { ...sandboxEnv, WORKERS: " AUTO" })
+    const env = writeConfig("workers-auto-env", { sharedState: shared })
+    const r2 = runProxy(["check-config", "--config", env.path], { ...remoteEnv, WORKERS: " AUTO" })
     expect(r2.status).toBe(0)
     expect(r2.stdout).toContain(`  workers:  ${n} (auto`)
   })
