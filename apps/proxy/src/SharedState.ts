@@ -146,6 +146,18 @@ export class SharedState extends Context.Tag("@voucherify-webhooks/proxy/SharedS
             (e: unknown) => (e instanceof Error ? e.message : String(e))
           )
         ).pipe(Effect.timeoutTo({ duration: 1000, onSuccess: (r) => r, onTimeout: () => "no answer within 1 s" }))
+        // The script is loaded before the first request: EVALSHA on a cold server answers NOSCRIPT and the command
+        // is sent again with the script, two round trips and a compile that can miss the few-ms timeout — so each
+        // fresh process (a worker, a restart) fell back to per-process limits on its first request. Best effort:
+        // NOSCRIPT still re-sends it later (after a Redis restart or SCRIPT FLUSH).
+        if (connected === undefined) {
+          yield* Effect.promise(() =>
+            redis.script("LOAD", luaStep).then(
+              () => undefined,
+              () => undefined
+            )
+          ).pipe(Effect.timeoutTo({ duration: 1000, onSuccess: () => undefined, onTimeout: () => undefined }))
+        }
 
         let available = true
         let reason: string | undefined

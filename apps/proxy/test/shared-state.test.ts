@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
@@ -5,7 +6,7 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { SharedState, type SharedStateOptions } from "../src/SharedState.js"
-import { type Bucket, type Mode, step } from "../src/TokenBucket.js"
+import { type Bucket, luaStep, type Mode, step } from "../src/TokenBucket.js"
 import { type RedisServer, redisServerMissing, startRedis } from "./redis.js"
 
 // The Redis side of the shared rate limits, against a real redis-server: the Lua step agrees with the in-process one,
@@ -102,6 +103,16 @@ describe.skipIf(redisServerMissing !== undefined)("SharedState (real redis-serve
     expect(answers.filter((x) => x !== "exempt" && x.allowed).length).toBe(100)
     await a.runtime.dispose()
     await b.runtime.dispose()
+  })
+
+  it("loads the script at start, before any request (a cold EVALSHA would answer NOSCRIPT and cost a round trip)", async () => {
+    expect(redis.cli("script", "flush")).toBe("OK")
+    const sha = createHash("sha1").update(luaStep).digest("hex")
+    expect(redis.cli("script", "exists", sha)).toBe("0")
+    const { run, runtime } = open({ keyPrefix: "load:" })
+    await run(() => Effect.void)
+    expect(redis.cli("script", "exists", sha)).toBe("1")
+    await runtime.dispose()
   })
 
   it("survives SCRIPT FLUSH: EVALSHA's NOSCRIPT re-sends the script", async () => {
