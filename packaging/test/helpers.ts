@@ -62,6 +62,9 @@ export const run = (
       clearTimeout(timer)
       resolve({ code, signal, stdout, stderr })
     })
+    // A child that exits without reading its stdin (most do) makes this write fail with EPIPE; that is no failure
+    // of the run (its exit status says how it went), but without a listener it is an unhandled error.
+    child.stdin.on("error", () => {})
     child.stdin.end(options.input ?? "")
   })
 
