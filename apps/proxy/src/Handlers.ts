@@ -143,13 +143,11 @@ export const WebhooksLive = HttpApiBuilder.group(WebhooksApi, "webhooks", (handl
           // A change that was applied is answered as such; a failed one keeps the upstream's own answer.
           if (Exit.isSuccess(exit)) {
             const id = outcome.webhook_id
-            return yield* Effect.fail(
-              new AuditFailed({
-                message: written.left.message,
-                phase: "outcome",
-                ...(id === undefined ? {} : { webhookId: id })
-              })
-            )
+            return yield* new AuditFailed({
+              message: written.left.message,
+              phase: "outcome",
+              ...(id === undefined ? {} : { webhookId: id })
+            })
           }
         }
         return yield* exit

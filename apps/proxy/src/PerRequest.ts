@@ -14,6 +14,7 @@ import type { AccessLog } from "./AccessLog.js"
 import type { clientAddressResolver } from "./ClientAddress.js"
 import { type Metrics, operationOf, routeOf } from "./Metrics.js"
 import * as RequestState from "./RequestState.js"
+import { SpanError } from "./SpanError.js"
 import { remoteParent } from "./Tracing.js"
 
 /** True when the client hung up before its answer could be sent. */
@@ -140,7 +141,7 @@ const spanExit = (exit: Exit.Exit<unknown, unknown>, span: Tracer.Span): Exit.Ex
   const status = span.attributes.get("http.response.status_code")
   if (typeof status === "number" && status >= 500) {
     span.attribute("error.type", String(status))
-    return Exit.fail(new Error(`answered ${status}`))
+    return Exit.fail(new SpanError({ message: `answered ${status}` }))
   }
   return exit
 }

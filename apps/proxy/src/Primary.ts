@@ -1,5 +1,6 @@
 import cluster, { type Worker } from "node:cluster"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Runtime from "effect/Runtime"
 import * as Logging from "./Logging.js"
@@ -264,4 +265,4 @@ export const supervise = (plan: StartupPlan): Effect.Effect<void, WorkersFailed>
         stop(() => done(Effect.void))
       })
     })
-  }).pipe(Effect.provide(Logging.layer), Effect.provide(Logger.minimumLogLevel(plan.logLevel)))
+  }).pipe(Effect.provide(Layer.merge(Logging.layer, Logger.minimumLogLevel(plan.logLevel))))

@@ -3,6 +3,7 @@ import { basename, dirname } from "node:path"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import { readConfigFile } from "./ConfigFile.js"
@@ -63,11 +64,9 @@ const reloadOnce = (
 const watchFile = (path: string, queue: Queue.Queue<Event>) =>
   Effect.gen(function* () {
     const dirs = new Set([dirname(path)])
-    try {
-      dirs.add(dirname(realpathSync(path)))
-    } catch {
-      // Unreadable now: the directory of the path is watched all the same.
-    }
+    // Unreadable now: the directory of the path is watched all the same.
+    const real = yield* Effect.option(Effect.try(() => realpathSync(path)))
+    if (Option.isSome(real)) dirs.add(dirname(real.value))
     const names = new Set([basename(path)])
     for (const dir of dirs) {
       const watcher = yield* Effect.acquireRelease(

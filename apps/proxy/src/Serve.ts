@@ -143,7 +143,6 @@ export const serve = (plan: StartupPlan): Effect.Effect<void, unknown> => {
         : Effect.logWarning(drainSummary(drain, settings.limits.shutdownGraceMs))
     ),
     Effect.annotateLogs(worker === undefined ? {} : { worker }),
-    Effect.provide(Logging.layer),
-    Effect.provide(Logger.minimumLogLevel(plan.logLevel))
+    Effect.provide(Layer.merge(Logging.layer, Logger.minimumLogLevel(plan.logLevel)))
   )
 }

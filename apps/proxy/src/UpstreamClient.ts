@@ -17,6 +17,7 @@ import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import { SpanError } from "./SpanError.js"
 
 /**
  * The proxy's upstream HttpClient: undici's dispatcher with the whole answer read into memory before the
@@ -165,10 +166,12 @@ const send = (
 }
 
 /** What a failed call's span says: the reason and the transport's code, never the URL (it may carry userinfo). */
-const spanFailure = (error: HttpClientError.HttpClientError): Error => {
+const spanFailure = (error: HttpClientError.HttpClientError): SpanError => {
   const cause = error.cause as { code?: unknown; cause?: { code?: unknown } } | undefined
   const code = cause?.code ?? cause?.cause?.code
-  return new Error(`${error.reason} error calling the upstream${typeof code === "string" ? ` (${code})` : ""}`)
+  return new SpanError({
+    message: `${error.reason} error calling the upstream${typeof code === "string" ? ` (${code})` : ""}`
+  })
 }
 
 /**
@@ -205,7 +208,7 @@ const traced = (
             const status = exit.value.status
             if (status < 400) return span.end(now, exit)
             span.attribute("error.type", String(status))
-            span.end(now, Exit.fail(new Error(`the upstream answered ${status}`)))
+            span.end(now, Exit.fail(new SpanError({ message: `the upstream answered ${status}` })))
           })
         )
       )
