@@ -133,9 +133,10 @@ export const proxyNodeFlags = /^node (.*?)\s*dist\/main\.js$/.exec(startScript)?
 /**
  * The built vwh-proxy as operators run it: a config file with one read-write client (no client rate limit, so the
  * bench measures the proxy, not its limiter), the upstream from the environment, default logging; `extraEnv` on
- * top (OTEL_* to trace), `extraFlags` for node (--cpu-prof).
+ * top (OTEL_* to trace), `extraFlags` for node (--cpu-prof), `bin` another build of it (proxy-ab.mjs).
  */
-export const startProxy = async (sandbox, extraConfig = {}, extraEnv = {}, extraFlags = []) => {
+export const proxyBin = join(here, "../apps/proxy/dist/main.js")
+export const startProxy = async (sandbox, extraConfig = {}, extraEnv = {}, extraFlags = [], bin = proxyBin) => {
   const key = `vwhk_${randomBytes(32).toString("base64url")}`
   const config = join(tmpdir(), `vwh-proxy-bench-${process.pid}-${randomBytes(4).toString("hex")}.json`)
   writeFileSync(
@@ -156,7 +157,7 @@ export const startProxy = async (sandbox, extraConfig = {}, extraEnv = {}, extra
     })
   )
   const proxy = await start(
-    join(here, "../apps/proxy/dist/main.js"),
+    bin,
     ["--config", config],
     {
       VOUCHERIFY_API_URL: sandbox.url,
