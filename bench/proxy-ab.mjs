@@ -8,13 +8,13 @@
 // Usage: node proxy-ab.mjs [name=path/to/main.js …] [--variant undici] [--rounds 6] [--seconds 4] [--connections 20]
 //        [--warmup 3000] [--latency 50] [--paced-connections 10] [--no-paced]
 import { mkdtempSync } from "node:fs"
-import { availableParallelism, loadavg, tmpdir } from "node:os"
+import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { parseArgs } from "node:util"
 import autocannon from "autocannon"
 import { build as esbuild } from "esbuild"
 import { bundleOptions } from "../scripts/bundle.mjs"
-import { cpuMs, here, path, proxyBin, send, start, startProxy, startSandbox } from "./proxy-common.mjs"
+import { cpuMs, here, load, median, path, proxyBin, send, start, startProxy, startSandbox } from "./proxy-common.mjs"
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -32,7 +32,6 @@ const { values, positionals } = parseArgs({
 const rounds = Number(values.rounds)
 const seconds = Number(values.seconds)
 const warmup = Number(values.warmup)
-const load = () => `load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores`
 
 const builds = positionals.map((p) => {
   const at = p.indexOf("=")
@@ -88,10 +87,6 @@ const cannon = (url, headers, options) =>
   new Promise((resolve, reject) =>
     autocannon({ url: `${url}${path}`, headers, ...options }, (err, r) => (err ? reject(err) : resolve(r)))
   )
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
-}
 
 /** Warm-up by requests, then alternating rounds; per target: every round's requests, time, p99 and CPU. */
 const rounded = async (connections) => {

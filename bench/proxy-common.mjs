@@ -5,7 +5,7 @@ import { spawn, spawnSync } from "node:child_process"
 import { createHash, randomBytes } from "node:crypto"
 import { readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
-import { tmpdir } from "node:os"
+import { availableParallelism, loadavg, tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { startSandboxProcess } from "./kit.mjs"
@@ -28,6 +28,12 @@ export const cpuMs = (pid) => {
 }
 export const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]) / 1024
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+/** How busy the machine is, printed with each phase: the numbers of a busy one are read as such. */
+export const load = () => `load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores`
 
 // Whatever a script started goes down with it, even when it fails half-way.
 const children = []

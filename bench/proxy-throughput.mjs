@@ -20,7 +20,7 @@
 //        total measured time (split over the rounds). Targets (pass/MISS): paced ≥ 0.95× the pass-through's req/s and p99
 //        ≤ 1.2× its p99; CPU per forwarded request ≤ 4× the pass-through's; RSS: the last quarter's max ≤ 1.1× the
 //        second quarter's (no upward trend).
-import { availableParallelism, loadavg } from "node:os"
+import { availableParallelism } from "node:os"
 import { join } from "node:path"
 import { parseArgs } from "node:util"
 import autocannon from "autocannon"
@@ -28,6 +28,8 @@ import {
   build,
   cpuMs,
   here,
+  load,
+  median,
   proxyNodeFlags as nodeFlags,
   path,
   rssMb,
@@ -60,7 +62,6 @@ const latency = Number(values.latency)
 const pacedConnections = Number(values["paced-connections"])
 const rounds = Math.max(1, Number(values.rounds))
 const warmup = Number(values.warmup)
-const load = () => `load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores`
 console.log(`start: ${load()}`)
 
 build()
@@ -98,10 +99,6 @@ const targets = [
   ["vwh-proxy → sandbox", proxy.url, proxyHeaders, proxy.child.pid]
 ]
 const traced = ["vwh-proxy traced → sandbox", tracedProxy.url, tracedProxy.headers, tracedProxy.child.pid]
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
-}
 /**
  * Each target warmed by `warmup` requests, then measured in `rounds` alternating rounds of duration/rounds seconds:
  * requests and CPU summed over the rounds; p50/p99 are the median of the rounds' (autocannon gives percentiles, not

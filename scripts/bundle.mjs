@@ -38,7 +38,7 @@ export const bundleOptions = (entry, outFile, split) => {
 }
 
 // Run as a script (bench/proxy-ab.mjs imports the options to build a variant the same way).
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const split = process.argv[2] === "--split"
   const pairs = process.argv.slice(split ? 3 : 2)
   if (pairs.length === 0 || pairs.length % 2 !== 0) {
