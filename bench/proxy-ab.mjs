@@ -6,7 +6,7 @@
 // `--variant undici` builds the current sources twice the same way (scripts/bundle.mjs's options), once as they are
 // and once with @effect/platform-node's NodeHttpClient.layerUndici in place of the proxy's own UpstreamClient.ts.
 // Usage: node proxy-ab.mjs [name=path/to/main.js …] [--variant undici] [--rounds 6] [--seconds 4] [--connections 20]
-//        [--warmup 3000] [--latency 50] [--paced-connections 10] [--no-paced]
+//        [--rate <requests/s>: the CPU rounds at a fixed pace, the same work pattern for every build] [--warmup 3000] [--latency 50] [--paced-connections 10] [--no-paced]
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
@@ -23,6 +23,7 @@ const { values, positionals } = parseArgs({
     rounds: { type: "string", default: "6" },
     seconds: { type: "string", default: "4" },
     connections: { type: "string", default: "20" },
+    rate: { type: "string" },
     warmup: { type: "string", default: "3000" },
     latency: { type: "string", default: "50" },
     "paced-connections": { type: "string", default: "10" },
@@ -89,13 +90,17 @@ const cannon = (url, headers, options) =>
   )
 
 /** Warm-up by requests, then alternating rounds; per target: every round's requests, time, p99 and CPU. */
-const rounded = async (connections) => {
+const rounded = async (connections, rate) => {
   for (const [, url, headers] of targets) await cannon(url, headers, { connections, amount: warmup })
   const runs = Object.fromEntries(targets.map(([name]) => [name, []]))
   for (let i = 0; i < rounds; i++) {
     for (const [name, url, headers, pid] of i % 2 === 0 ? targets : [...targets].reverse()) {
       const before = cpuMs(pid)
-      const r = await cannon(url, headers, { connections, duration: seconds })
+      const r = await cannon(url, headers, {
+        connections,
+        duration: seconds,
+        ...(rate === undefined ? {} : { overallRate: rate })
+      })
       runs[name].push({
         requests: r.requests.total,
         seconds: r.duration,
@@ -111,12 +116,12 @@ const sum = (rs, k) => rs.reduce((t, r) => t + r[k], 0)
 const range = (xs) => `${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}`
 
 console.log(`builds: ${builds.map(([n, b]) => `${n}=${b}`).join(", ")}; start: ${load()}`)
-const saturated = await rounded(Number(values.connections))
+const saturated = await rounded(Number(values.connections), values.rate && Number(values.rate))
 const perReq = (rs) => sum(rs, "cpu") / Math.max(1, sum(rs, "requests"))
 const base = saturated["pass-through"]
 const first = saturated[builds[0][0]]
 console.log(
-  `\nCPU per request: ${values.connections} connections, ${warmup} warm-up requests each, ${rounds} alternating rounds of ${seconds} s (${load()})`
+  `\nCPU per request: ${values.connections} connections${values.rate ? ` at ${values.rate} requests/s in all` : ""}, ${warmup} warm-up requests each, ${rounds} alternating rounds of ${seconds} s (${load()})`
 )
 console.table(
   Object.fromEntries(
@@ -131,6 +136,9 @@ console.table(
         [`per round × ${builds[0][0]}`]: range(
           rs.map((r, i) => r.cpu / r.requests / (first[i].cpu / first[i].requests))
         ),
+        [`median × ${builds[0][0]}`]: +median(
+          rs.map((r, i) => r.cpu / r.requests / (first[i].cpu / first[i].requests))
+        ).toFixed(2),
         "non-2xx/errors": sum(rs, "failed")
       }
     ])
